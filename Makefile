@@ -1,0 +1,117 @@
+# sockwatch - non-recursive build. `make`, `make check`, `make install`.
+VERSION    := 0.1.0
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSUSERSDIR    ?= $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null || echo /usr/lib/sysusers.d)
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Werror
+PKGS     := libmnl jansson libnl-route-3.0
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
+
+B := build
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSOCKWATCH_VERSION='"$(VERSION)"' \
+              $(WARNINGS) -MMD -MP -Ilib $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+LIB_SRC    := $(wildcard lib/*.c)
+DAEMON_SRC := $(wildcard daemon/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+TEST_SRC   := $(wildcard tests/*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIB     := $(B)/libsockwatch.a
+DAEMON  := $(B)/sockwatchd
+CLI     := $(B)/sockwatchctl
+TESTS   := $(B)/sockwatch-tests
+BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
+
+.PHONY: all check check-asan check-valgrind bench install uninstall clean \
+        format lint
+
+all: $(LIB) $(DAEMON) $(CLI)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(DAEMON): $(call obj,$(DAEMON_SRC)) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(CLI): $(call obj,$(CLI_SRC)) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(call obj,$(TEST_SRC)): ALL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_DIR='"$(B)"'
+$(TESTS): $(call obj,$(TEST_SRC)) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+$(B)/bench-%: $(B)/obj/bench/%.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The suite runs in a private network namespace: tests/run picks
+# `unshare -n` as root and `unshare -rn` otherwise.
+check: all $(TESTS)
+	tests/run $(TESTS)
+
+# The same suite built with AddressSanitizer and UBSan, in its own tree.
+check-asan:
+	$(MAKE) B=build/asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+# The daemon under valgrind while the integration tests drive it.
+check-valgrind: all $(TESTS)
+	SOCKWATCH_DAEMON_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --quiet" \
+	  CK_DEFAULT_TIMEOUT=120 tests/run $(TESTS)
+
+bench: all $(BENCHES)
+	bench/run
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/sockwatchd
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/sockwatchctl
+	install -m 0644 man/sockwatchd.8 man/sockwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/sockwatch-json.7 $(DESTDIR)$(MANDIR)/man7/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/sockwatchd.service.in \
+	  > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service
+	install -m 0644 systemd/sockwatchd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/sockwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sockwatchd $(DESTDIR)$(BINDIR)/sockwatchctl \
+	  $(DESTDIR)$(MANDIR)/man8/sockwatchd.8 \
+	  $(DESTDIR)$(MANDIR)/man8/sockwatchctl.8 \
+	  $(DESTDIR)$(MANDIR)/man7/sockwatch-json.7 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.socket \
+	  $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf
+
+format:
+	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr -Ilib lib daemon cli
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

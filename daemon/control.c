@@ -1,0 +1,439 @@
+/* control.c - clients of the control socket, served without blocking. */
+#include "control.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "encode.h"
+#include "log.h"
+#include "proto.h"
+
+#define CONTROL_READ_CHUNK 4096
+#define CONTROL_SPAN (64 * 1024) /* encode ahead this much of a listing */
+
+enum reply {
+	REPLY_NONE,  /* waiting for a request */
+	REPLY_FRESH, /* waiting for the next poll */
+	REPLY_LIST,  /* streaming group records from a snapshot */
+	REPLY_LAST,  /* the last record is in out */
+};
+
+struct client {
+	struct client *next;
+	int fd;
+	int dead;    /* to be freed at the end of the round */
+	int eof;     /* the client will send no more */
+	int closing; /* close once out is written */
+	enum reply reply;
+	struct jbuf in;
+	struct jbuf out;
+	size_t out_off;
+	struct snapshot *snap; /* held while streaming */
+	size_t cache_off;
+	uint64_t since_ms; /* last request read or bytes written */
+	struct ucred cred;
+};
+
+struct control {
+	int listen_fd;
+	struct scanner *sc;
+	struct control_opts opts;
+	struct client *clients;
+	size_t nclients;
+	struct client *polled[CONTROL_MAX_CLIENTS];
+	size_t npolled;
+	size_t fresh_waiting;
+	uint64_t start_ms;
+	uint64_t clients_total;
+	uint64_t requests;
+	uint64_t request_errors;
+};
+
+struct control *control_new(int listen_fd, struct scanner *sc,
+			    const struct control_opts *opts)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+
+	if (!ctl)
+		return NULL;
+	ctl->listen_fd = listen_fd;
+	ctl->sc = sc;
+	ctl->opts = *opts;
+	ctl->start_ms = clock_mono_ms();
+	return ctl;
+}
+
+static void client_reply_error(struct control *ctl, struct client *c,
+			       enum proto_code code, const char *msg)
+{
+	ctl->request_errors++;
+	proto_error(&c->out, code, msg);
+	c->reply = REPLY_LAST;
+}
+
+static void client_start_list(struct control *ctl, struct client *c)
+{
+	struct snapshot *s = ctl->sc->current;
+
+	if (!s) {
+		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+				   "no picture yet: the kernel dump failed; "
+				   "see the daemon's log");
+		return;
+	}
+	c->snap = snapshot_ref(s);
+	c->cache_off = 0;
+	encode_header(&c->out, s, clock_mono_ms(), ctl->opts.interval_ms);
+	c->reply = REPLY_LIST;
+}
+
+static void control_status(struct control *ctl, struct client *c)
+{
+	const struct scanner *sc = ctl->sc;
+	struct proto_status st = {
+		.version = SOCKWATCH_VERSION,
+		.pid = (long)getpid(),
+		.uptime_ms = clock_mono_ms() - ctl->start_ms,
+		.interval_ms = ctl->opts.interval_ms,
+		.polls = sc->polls,
+		.poll_errors = sc->errors,
+		.last_scan_us = sc->last_scan_us,
+		.generation = sc->generation,
+		.clients = ctl->nclients,
+		.clients_total = ctl->clients_total,
+		.requests = ctl->requests,
+		.request_errors = ctl->request_errors,
+		.udp_available = 1,
+	};
+
+	if (sc->current) {
+		st.sockets = sc->current->n;
+		st.groups = sc->current->grouping.ngroups;
+		st.udp_available =
+			!(sc->current->flags & DIAG_UDP_UNAVAILABLE);
+	}
+	proto_status(&c->out, &st);
+	c->reply = REPLY_LAST;
+}
+
+/* One request line: checked by proto_parse, then one handler a command. */
+static void client_request(struct control *ctl, struct client *c,
+			   const char *line, size_t len)
+{
+	struct proto_request req;
+	enum proto_code code;
+	char msg[256];
+
+	ctl->requests++;
+	code = proto_parse(line, len, &req, msg, sizeof(msg));
+	if (code != PROTO_OK) {
+		client_reply_error(ctl, c, code, msg);
+		return;
+	}
+	/* Permission: anyone who may open the socket may use every command. */
+	switch (req.cmd) {
+	case PROTO_CMD_LIST:
+		if (!req.fresh) {
+			client_start_list(ctl, c);
+			break;
+		}
+		c->reply = REPLY_FRESH;
+		ctl->fresh_waiting++;
+		break;
+	case PROTO_CMD_STATUS:
+		control_status(ctl, c);
+		break;
+	}
+}
+
+/* Takes the next complete line from in, if no reply is under way. */
+static void client_next(struct control *ctl, struct client *c)
+{
+	while (c->reply == REPLY_NONE && !c->closing) {
+		char *nl = memchr(c->in.p, '\n', c->in.len);
+		size_t len = nl ? (size_t)(nl - c->in.p) : c->in.len;
+
+		if (!nl && c->in.len > PROTO_MAX_LINE) {
+			client_reply_error(ctl, c, PROTO_TOO_LARGE,
+					   "request line longer than 65536 "
+					   "bytes; closing");
+			c->closing = 1;
+			return;
+		}
+		if (!nl && !(c->eof && c->in.len))
+			return; /* wait for the rest of the line */
+		if (len && c->in.p[len - 1] == '\r')
+			len--;
+		if (len)
+			client_request(ctl, c, c->in.p, len);
+		len = nl ? (size_t)(nl - c->in.p) + 1 : c->in.len;
+		memmove(c->in.p, c->in.p + len, c->in.len - len);
+		c->in.len -= len;
+	}
+}
+
+static void client_read(struct client *c)
+{
+	ssize_t n;
+
+	if (jbuf_reserve(&c->in, CONTROL_READ_CHUNK) < 0) {
+		c->dead = 1;
+		return;
+	}
+	n = recv(c->fd, c->in.p + c->in.len, CONTROL_READ_CHUNK, MSG_DONTWAIT);
+	if (n > 0) {
+		c->in.len += (size_t)n;
+		c->since_ms = clock_mono_ms();
+	} else if (n == 0) {
+		c->eof = 1;
+	} else if (errno != EAGAIN && errno != EINTR) {
+		c->dead = 1;
+	}
+}
+
+/* Writes what it can; 1 when it wrote all of p, 0 on EAGAIN, -1 dead. */
+static int client_send(struct client *c, const char *p, size_t len,
+		       size_t *off)
+{
+	while (*off < len) {
+		ssize_t n = send(c->fd, p + *off, len - *off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0)
+			return -1;
+		*off += (size_t)n;
+		c->since_ms = clock_mono_ms();
+	}
+	return 1;
+}
+
+static void client_end_reply(struct client *c)
+{
+	snapshot_unref(c->snap);
+	c->snap = NULL;
+	c->reply = REPLY_NONE;
+}
+
+/* Streams the group records straight from the snapshot's shared cache. */
+static int client_stream(struct client *c)
+{
+	const char *p;
+	size_t len, off = 0;
+	int ret;
+
+	if (snapshot_cache_span(c->snap, c->cache_off, CONTROL_SPAN, &p,
+				&len) < 0)
+		return -1; /* no end record: the client sees it is cut short */
+	if (len == 0) {
+		encode_end(&c->out, c->snap, c->snap->grouping.ngroups);
+		c->reply = REPLY_LAST;
+		return 1;
+	}
+	ret = client_send(c, p, len, &off);
+	c->cache_off += off;
+	return ret;
+}
+
+static void client_flush(struct control *ctl, struct client *c)
+{
+	int ret = 1;
+
+	while (ret > 0 && !c->dead) {
+		ret = client_send(c, c->out.p, c->out.len, &c->out_off);
+		if (ret <= 0)
+			break;
+		jbuf_reset(&c->out);
+		c->out_off = 0;
+		if (c->out.oom)
+			ret = -1;
+		else if (c->reply == REPLY_LIST)
+			ret = client_stream(c);
+		else if (c->reply == REPLY_LAST) {
+			client_end_reply(c);
+			client_next(ctl, c);
+			ret = c->reply == REPLY_NONE ? 0 : 1;
+		} else
+			break;
+	}
+	if (ret < 0)
+		c->dead = 1;
+	if (c->closing && c->out.len == 0 && c->reply == REPLY_NONE)
+		c->dead = 1;
+	if (c->eof && c->reply == REPLY_NONE && c->in.len == 0)
+		c->dead = 1;
+}
+
+static void client_free(struct client *c)
+{
+	snapshot_unref(c->snap);
+	jbuf_free(&c->in);
+	jbuf_free(&c->out);
+	close(c->fd);
+	free(c);
+}
+
+/* Over the limit: say why in one record and hang up. */
+static void control_refuse(int fd)
+{
+	static const char msg[] =
+		"{\"type\":\"error\",\"code\":\"unavailable\",\"message\":"
+		"\"too many clients; try again later\"}\n";
+
+	if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("refusing a client: %s", strerror(errno));
+	close(fd);
+}
+
+static void control_accept(struct control *ctl)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct client *c;
+	int fd;
+
+	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warnx("accept: %s", strerror(errno));
+		return;
+	}
+	if (ctl->nclients >= CONTROL_MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
+		log_warnx("refusing a client: %zu connected already",
+			  ctl->nclients);
+		control_refuse(fd);
+		return;
+	}
+	c->fd = fd;
+	c->since_ms = clock_mono_ms();
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0)
+		log_debug("client pid %ld uid %u connected", (long)c->cred.pid,
+			  (unsigned)c->cred.uid);
+	c->next = ctl->clients;
+	ctl->clients = c;
+	ctl->nclients++;
+	ctl->clients_total++;
+}
+
+size_t control_pollfds(struct control *ctl, struct pollfd *fds)
+{
+	struct client *c;
+	size_t n = 0;
+
+	fds[n].fd = ctl->listen_fd;
+	fds[n++].events = POLLIN;
+	ctl->npolled = 0;
+	for (c = ctl->clients; c; c = c->next) {
+		short ev = 0;
+
+		/* Read ahead of a reply only as far as one line may go. */
+		if (!c->eof && !c->closing &&
+		    (c->reply == REPLY_NONE || c->in.len <= PROTO_MAX_LINE))
+			ev |= POLLIN;
+		if (c->out.len > c->out_off || c->reply == REPLY_LIST ||
+		    c->reply == REPLY_LAST)
+			ev |= POLLOUT;
+		fds[n].fd = c->fd;
+		fds[n++].events = ev;
+		ctl->polled[ctl->npolled++] = c;
+	}
+	return n;
+}
+
+static void control_reap(struct control *ctl)
+{
+	struct client **pp = &ctl->clients;
+
+	while (*pp) {
+		struct client *c = *pp;
+
+		if (!c->dead) {
+			pp = &c->next;
+			continue;
+		}
+		if (c->reply == REPLY_FRESH)
+			ctl->fresh_waiting--;
+		*pp = c->next;
+		ctl->nclients--;
+		client_free(c);
+	}
+}
+
+void control_events(struct control *ctl, const struct pollfd *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n && i - 1 < ctl->npolled; i++) {
+		struct client *c = ctl->polled[i - 1];
+
+		if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+			client_read(c);
+		if (!c->dead) {
+			client_next(ctl, c);
+			client_flush(ctl, c);
+		}
+	}
+	if (fds[0].revents & POLLIN)
+		control_accept(ctl);
+	control_reap(ctl);
+}
+
+int control_fresh_wanted(const struct control *ctl)
+{
+	return ctl->fresh_waiting > 0;
+}
+
+void control_fresh_done(struct control *ctl, int ok)
+{
+	struct client *c;
+
+	for (c = ctl->clients; c; c = c->next) {
+		if (c->reply != REPLY_FRESH)
+			continue;
+		c->reply = REPLY_NONE;
+		if (ok)
+			client_start_list(ctl, c);
+		else
+			client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+					   "could not take a new picture; see "
+					   "the daemon's log");
+		client_flush(ctl, c);
+	}
+	ctl->fresh_waiting = 0;
+	control_reap(ctl);
+}
+
+void control_sweep(struct control *ctl)
+{
+	uint64_t now = clock_mono_ms();
+	struct client *c;
+
+	for (c = ctl->clients; c; c = c->next) {
+		if (c->reply == REPLY_FRESH ||
+		    now - c->since_ms < ctl->opts.timeout_ms)
+			continue;
+		log_debug("closing client pid %ld: %s", (long)c->cred.pid,
+			  c->reply == REPLY_NONE ? "idle" : "not reading");
+		c->dead = 1;
+	}
+	control_reap(ctl);
+}
+
+void control_free(struct control *ctl)
+{
+	struct client *c;
+
+	if (!ctl)
+		return;
+	while ((c = ctl->clients)) {
+		ctl->clients = c->next;
+		client_free(c);
+	}
+	free(ctl);
+}

@@ -1,0 +1,24 @@
+/* links.h - interface names from libnl-route's link cache, kept current. */
+#ifndef SOCKWATCHD_LINKS_H
+#define SOCKWATCHD_LINKS_H
+
+#include <stdint.h>
+
+struct links;
+
+/* Fills the cache and subscribes to link changes; NULL on failure. */
+struct links *links_open(void);
+
+/* The fd to poll for link change notifications. */
+int links_fd(const struct links *l);
+
+/* Applies pending notifications to the cache. */
+void links_process(struct links *l);
+
+/* The name of ifindex, NULL if unknown; a snapshot_namer (ctx = links). */
+const char *links_name(void *ctx, uint32_t ifindex);
+
+/* Frees the cache and its manager; NULL is fine. */
+void links_close(struct links *l);
+
+#endif

@@ -1,0 +1,288 @@
+/* main.c - sockwatchd: options, start-up, the event loop, shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "links.h"
+#include "log.h"
+#include "scan.h"
+#include "sd.h"
+#include "sockfile.h"
+
+#define DEFAULT_SOCKET "/run/sockwatch/sockwatchd.sock"
+#define DEFAULT_INTERVAL_MS 1000
+#define DEFAULT_TIMEOUT_MS 30000
+#define SWEEP_MS 1000
+
+/* Everything the daemon holds; the one place with mutable global state. */
+struct daemon {
+	const char *socket_path;
+	unsigned interval_ms;
+	unsigned timeout_ms;
+	int log_level;
+	int listen_fd;
+	int activated; /* the socket came from systemd: not ours to unlink */
+	int sig_fd;
+	int timer_fd;
+	int quit;
+	struct links *links;
+	struct scanner scan;
+	struct control *ctl;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sockwatchd [-i|--interval MS] [-s|--socket PATH]\n"
+		"                  [-l|--log-level LEVEL] [-t|--client-timeout MS]\n"
+		"                  [-h|--help] [-V|--version]\n"
+		"\n"
+		"Polls the kernel's TCP and UDP sockets with sock_diag and serves\n"
+		"them, grouped by listener, as JSON Lines on a unix socket.\n"
+		"\n"
+		"  -i, --interval MS        poll every MS milliseconds (default %d)\n"
+		"  -s, --socket PATH        control socket (default %s,\n"
+		"                           or $SOCKWATCH_SOCKET)\n"
+		"  -l, --log-level LEVEL    error, warning, notice, info (default), "
+		"debug\n"
+		"  -t, --client-timeout MS  close clients idle or not reading for MS\n"
+		"                           milliseconds (default %d)\n"
+		"  -h, --help               this text\n"
+		"  -V, --version            the version\n",
+		DEFAULT_INTERVAL_MS, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
+}
+
+static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
+			 unsigned hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
+		fprintf(stderr,
+			"sockwatchd: %s takes milliseconds from %u to %u, "
+			"not \"%s\"\n",
+			opt, lo, hi, s);
+		exit(2);
+	}
+	return (unsigned)v;
+}
+
+static void parse_args(struct daemon *d, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"interval", required_argument, NULL, 'i'},
+		{"socket", required_argument, NULL, 's'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"client-timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "i:s:l:t:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			d->interval_ms = parse_ms("--interval", optarg, 50,
+						  3600000);
+			break;
+		case 's':
+			d->socket_path = optarg;
+			break;
+		case 'l':
+			d->log_level = log_level_parse(optarg);
+			if (d->log_level < 0) {
+				fprintf(stderr, "sockwatchd: unknown log level "
+						"\"%s\"\n",
+					optarg);
+				exit(2);
+			}
+			break;
+		case 't':
+			d->timeout_ms = parse_ms("--client-timeout", optarg,
+						 100, 3600000);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("sockwatchd %s\n", SOCKWATCH_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sockwatchd: unexpected argument \"%s\"\n",
+			argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+}
+
+static void daemon_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	/* A client gone mid-answer must cost an EPIPE, never the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		fatal("sigprocmask: %s", strerror(errno));
+	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_fd < 0)
+		fatal("signalfd: %s", strerror(errno));
+}
+
+static void daemon_timer(struct daemon *d)
+{
+	struct itimerspec its = {0};
+
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->timer_fd < 0)
+		fatal("timerfd: %s", strerror(errno));
+	its.it_interval.tv_sec = d->interval_ms / 1000;
+	its.it_interval.tv_nsec = (long)(d->interval_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(d->timer_fd, 0, &its, NULL) < 0)
+		fatal("timerfd_settime: %s", strerror(errno));
+}
+
+static void daemon_listen(struct daemon *d)
+{
+	char err[512] = "";
+
+	d->listen_fd = sd_listen_fd();
+	if (d->listen_fd >= 0) {
+		d->activated = 1;
+		log_info("serving the socket systemd passed");
+		return;
+	}
+	d->listen_fd = sockfile_open(d->socket_path, err, sizeof(err));
+	if (d->listen_fd < 0)
+		fatal("%s", err);
+	log_info("serving %s", d->socket_path);
+}
+
+static void daemon_start(struct daemon *d)
+{
+	struct control_opts co = {d->interval_ms, d->timeout_ms};
+
+	log_init((enum log_level)d->log_level);
+	daemon_signals(d);
+	d->links = links_open();
+	if (scan_init(&d->scan, d->links) < 0)
+		fatal("cannot open a sock_diag netlink socket: %s",
+		      strerror(errno));
+	daemon_listen(d);
+	/* Be ready to answer before saying so: the first picture first. */
+	if (scan_run(&d->scan) < 0)
+		log_warnx("no first picture; clients get \"unavailable\" "
+			  "until a poll works");
+	d->ctl = control_new(d->listen_fd, &d->scan, &co);
+	if (!d->ctl)
+		fatal("out of memory");
+	daemon_timer(d);
+	sd_notify_state("READY=1");
+	log_info("polling every %u ms", d->interval_ms);
+}
+
+static void daemon_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: nothing to reload; clients kept");
+			continue;
+		}
+		log_info("%s: stopping", strsignal((int)si.ssi_signo));
+		d->quit = 1;
+	}
+}
+
+static void daemon_tick(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->timer_fd, &expirations, sizeof(expirations)) > 0)
+		scan_run(&d->scan);
+}
+
+static void daemon_loop(struct daemon *d)
+{
+	static struct pollfd fds[CONTROL_MAX_CLIENTS + 4];
+	size_t n, base;
+
+	while (!d->quit) {
+		n = 0;
+		fds[n++] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
+		fds[n++] = (struct pollfd){
+			.fd = d->links ? links_fd(d->links) : -1,
+			.events = POLLIN};
+		base = n;
+		n += control_pollfds(d->ctl, fds + base);
+		if (poll(fds, n, SWEEP_MS) < 0 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		if (fds[0].revents)
+			daemon_signal(d);
+		if (fds[1].revents)
+			daemon_tick(d);
+		if (fds[2].revents)
+			links_process(d->links);
+		control_events(d->ctl, fds + base, n - base);
+		/* Every --fresh asked for in this round shares one poll. */
+		if (control_fresh_wanted(d->ctl))
+			control_fresh_done(d->ctl, scan_run(&d->scan) == 0);
+		control_sweep(d->ctl);
+	}
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	sd_notify_state("STOPPING=1");
+	control_free(d->ctl);
+	close(d->listen_fd);
+	if (!d->activated && unlink(d->socket_path) < 0 && errno != ENOENT)
+		log_warnx("cannot remove %s: %s", d->socket_path,
+			  strerror(errno));
+	scan_fini(&d->scan);
+	links_close(d->links);
+	close(d->timer_fd);
+	close(d->sig_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {
+		.interval_ms = DEFAULT_INTERVAL_MS,
+		.timeout_ms = DEFAULT_TIMEOUT_MS,
+		.log_level = LOG_L_INFO,
+	};
+
+	d.socket_path = getenv("SOCKWATCH_SOCKET");
+	if (!d.socket_path || !*d.socket_path)
+		d.socket_path = DEFAULT_SOCKET;
+	parse_args(&d, argc, argv);
+	daemon_start(&d);
+	daemon_loop(&d);
+	daemon_stop(&d);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* scan.c - the poll: sock_diag dump into a fresh, immutable snapshot. */
+#include "scan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "diag.h"
+#include "log.h"
+
+int scan_init(struct scanner *sc, struct links *links)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->links = links;
+	if (gethostname(sc->host, sizeof(sc->host) - 1) < 0)
+		strcpy(sc->host, "localhost");
+	sc->diag = diag_open();
+	return sc->diag ? 0 : -1;
+}
+
+/* Logs a failure once, not on every poll while it lasts. */
+static void scan_failed(struct scanner *sc, const char *what)
+{
+	sc->errors++;
+	if (errno != sc->last_errno)
+		log_err("poll failed (%s): %s; serving the previous picture",
+			what, strerror(errno));
+	sc->last_errno = errno;
+}
+
+static void scan_publish(struct scanner *sc, struct snapshot *s,
+			 uint64_t start_us)
+{
+	unsigned udp_before = sc->current ? sc->current->flags : 0;
+
+	s->generation = ++sc->generation;
+	clock_gettime(CLOCK_REALTIME, &s->taken_at);
+	s->scan_us = clock_mono_us() - start_us;
+	s->taken_mono_ms = clock_mono_ms();
+	if ((s->flags & DIAG_UDP_UNAVAILABLE) &&
+	    (!sc->current || !(udp_before & DIAG_UDP_UNAVAILABLE)))
+		log_warnx("the kernel has no UDP sock_diag (udp_diag); "
+			  "showing TCP only");
+	if (sc->last_errno)
+		log_notice("poll works again");
+	sc->last_errno = 0;
+	sc->last_scan_us = s->scan_us;
+	sc->hint = s->n;
+	snapshot_unref(sc->current);
+	sc->current = s;
+}
+
+int scan_run(struct scanner *sc)
+{
+	struct diag_result res = {0};
+	uint64_t start = clock_mono_us();
+	struct snapshot *s;
+
+	sc->polls++;
+	/* Size the array for last time's count: no regrowth on a steady host. */
+	res.cap = sc->hint + sc->hint / 8 + 64;
+	res.recs = malloc(res.cap * sizeof(*res.recs));
+	if (!res.recs) {
+		scan_failed(sc, "memory");
+		return -1;
+	}
+	if (diag_dump(sc->diag, &res) < 0) {
+		scan_failed(sc, "sock_diag dump");
+		diag_result_free(&res);
+		return -1;
+	}
+	if (res.retries)
+		log_debug("sock_diag dump redone %u time(s)", res.retries);
+	s = snapshot_new(&res, sc->host, links_name, sc->links);
+	if (!s) {
+		scan_failed(sc, "grouping");
+		diag_result_free(&res);
+		return -1;
+	}
+	scan_publish(sc, s, start);
+	return 0;
+}
+
+void scan_fini(struct scanner *sc)
+{
+	snapshot_unref(sc->current);
+	sc->current = NULL;
+	diag_close(sc->diag);
+	sc->diag = NULL;
+}

@@ -1,0 +1,32 @@
+/* scan.h - one poll of the kernel: dump, group, publish a snapshot. */
+#ifndef SOCKWATCHD_SCAN_H
+#define SOCKWATCHD_SCAN_H
+
+#include <stdint.h>
+
+#include "links.h"
+#include "snapshot.h"
+
+struct scanner {
+	struct diag *diag;
+	struct links *links;   /* may be NULL: devices shown by index */
+	struct snapshot *current; /* NULL until a poll succeeds */
+	char host[256];
+	uint64_t generation;
+	uint64_t polls;
+	uint64_t errors;
+	uint64_t last_scan_us;
+	int last_errno; /* of the last failed poll, 0 after a good one */
+	size_t hint;    /* records in the last picture, to size the next */
+};
+
+/* Opens the netlink socket. Returns 0, or -1 with errno. */
+int scan_init(struct scanner *sc, struct links *links);
+
+/* Takes a new picture and makes it current. Returns 0, or -1 (logged). */
+int scan_run(struct scanner *sc);
+
+/* Drops the current snapshot and closes the socket. */
+void scan_fini(struct scanner *sc);
+
+#endif

@@ -1,0 +1,323 @@
+/* diag.c - sock_diag dumps of inet sockets with libmnl. */
+#include "diag.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The kernel caps one dump skb at 32 KiB; twice that leaves room for a
+ * min_dump_alloc above it without ever seeing MSG_TRUNC.
+ */
+#define DIAG_BUFSZ (64 * 1024)
+#define DIAG_TRIES 4
+
+struct diag {
+	struct mnl_socket *nl;
+	unsigned portid;
+	unsigned seq;
+	uint8_t *buf;
+};
+
+static int diag_socket_open(struct diag *d)
+{
+	d->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (!d->nl)
+		return -1;
+	if (mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(d->nl);
+		d->nl = NULL;
+		errno = e;
+		return -1;
+	}
+	d->portid = mnl_socket_get_portid(d->nl);
+	return 0;
+}
+
+struct diag *diag_open(void)
+{
+	struct diag *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->buf = malloc(DIAG_BUFSZ);
+	if (!d->buf || diag_socket_open(d) < 0) {
+		int e = errno;
+
+		free(d->buf);
+		free(d);
+		errno = e;
+		return NULL;
+	}
+	d->seq = (unsigned)time(NULL);
+	return d;
+}
+
+void diag_close(struct diag *d)
+{
+	if (!d)
+		return;
+	if (d->nl)
+		mnl_socket_close(d->nl);
+	free(d->buf);
+	free(d);
+}
+
+void diag_result_free(struct diag_result *res)
+{
+	free(res->recs);
+	memset(res, 0, sizeof(*res));
+}
+
+size_t diag_request(void *buf, uint8_t family, uint8_t proto, unsigned seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct inet_diag_req_v2 *req;
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = family;
+	req->sdiag_protocol = proto;
+	req->idiag_states = ~0U; /* every state, request sockets included */
+	return nlh->nlmsg_len;
+}
+
+static struct sock_rec *diag_push(struct diag_result *res)
+{
+	if (res->n == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 1024;
+		struct sock_rec *r = realloc(res->recs, cap * sizeof(*r));
+
+		if (!r)
+			return NULL;
+		res->recs = r;
+		res->cap = cap;
+	}
+	return &res->recs[res->n++];
+}
+
+static int diag_attr_cb(const struct nlattr *a, void *data)
+{
+	struct sock_rec *r = data;
+
+	if (mnl_attr_get_type(a) == INET_DIAG_SKV6ONLY) {
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return MNL_CB_ERROR;
+		if (mnl_attr_get_u8(a))
+			r->flags |= REC_F_V6ONLY;
+	}
+	return MNL_CB_OK;
+}
+
+static void diag_fill(struct sock_rec *r, const struct inet_diag_msg *m,
+		      uint8_t proto)
+{
+	size_t alen = rec_addr_len(m->idiag_family);
+
+	memset(r, 0, sizeof(*r));
+	r->proto = proto;
+	r->family = m->idiag_family;
+	r->state = m->idiag_state;
+	r->lport = ntohs(m->id.idiag_sport);
+	r->rport = ntohs(m->id.idiag_dport);
+	r->ifindex = m->id.idiag_if;
+	r->inode = m->idiag_inode;
+	r->uid = m->idiag_uid;
+	r->rqueue = m->idiag_rqueue;
+	r->wqueue = m->idiag_wqueue;
+	r->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
+		    m->id.idiag_cookie[0];
+	memcpy(r->laddr, m->id.idiag_src, alen);
+	memcpy(r->raddr, m->id.idiag_dst, alen);
+}
+
+static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct diag_parser *p = data;
+	const struct inet_diag_msg *m;
+	struct sock_rec *r;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		goto bad;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		goto bad;
+	r = diag_push(p->res);
+	if (!r)
+		return MNL_CB_ERROR;
+	diag_fill(r, m, p->proto);
+	/* Only IPv6 sockets carry an attribute the grouping needs. */
+	if (r->family == AF_INET6 &&
+	    mnl_attr_parse(nlh, sizeof(*m), diag_attr_cb, r) < 0)
+		goto bad;
+	return MNL_CB_OK;
+bad:
+	errno = EBADMSG;
+	return MNL_CB_ERROR;
+}
+
+static int diag_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error < 0) {
+		errno = -e->error;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP; /* an acknowledgement ends the exchange */
+}
+
+/* A dump that failed part way carries the errno in its NLMSG_DONE. */
+static int diag_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+		if (err < 0) {
+			errno = -err;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+static int diag_overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	errno = ENOBUFS;
+	return MNL_CB_ERROR;
+}
+
+static mnl_cb_t diag_ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = diag_error_cb,
+	[NLMSG_DONE] = diag_done_cb,
+	[NLMSG_OVERRUN] = diag_overrun_cb,
+};
+
+/* libmnl stops quietly at a partial message; a kernel never sends one. */
+static int diag_whole(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len;
+
+	while (mnl_nlmsg_ok(nlh, left))
+		nlh = mnl_nlmsg_next(nlh, &left);
+	return left == 0;
+}
+
+int diag_parse(struct diag_parser *p, const void *buf, size_t len)
+{
+	int ret;
+
+	if (len == 0 || !diag_whole(buf, len)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	/* libmnl reports NLM_F_DUMP_INTR as EINTR, which is what we want. */
+	ret = mnl_cb_run2(buf, len, p->seq, p->portid, diag_msg_cb, p,
+			  diag_ctl_cbs, NLMSG_MIN_TYPE);
+	if (ret < 0)
+		return -1;
+	return ret == MNL_CB_STOP ? 0 : 1;
+}
+
+static ssize_t diag_recv(struct diag *d)
+{
+	ssize_t n;
+
+	do
+		n = mnl_socket_recvfrom(d->nl, d->buf, DIAG_BUFSZ);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* One dump of one family and protocol; -1 with errno on failure. */
+static int diag_dump_one(struct diag *d, struct diag_result *res,
+			 uint8_t family, uint8_t proto)
+{
+	struct diag_parser p = {res, proto, ++d->seq, d->portid};
+	size_t len = diag_request(d->buf, family, proto, p.seq);
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
+		return -1;
+	do {
+		n = diag_recv(d);
+		if (n < 0)
+			return -1;
+		ret = diag_parse(&p, d->buf, (size_t)n);
+	} while (ret > 0);
+	return ret;
+}
+
+/*
+ * A dump that lost messages (ENOBUFS) or raced a table change
+ * (NLM_F_DUMP_INTR, reported as EINTR by the parser) leaves the socket
+ * mid-dump; a fresh socket is the simple way to start over cleanly.
+ */
+static int diag_dump_retry(struct diag *d, struct diag_result *res,
+			   uint8_t family, uint8_t proto)
+{
+	size_t mark = res->n;
+	int tries;
+
+	for (tries = 0; tries < DIAG_TRIES; tries++) {
+		if (diag_dump_one(d, res, family, proto) == 0)
+			return 0;
+		if (errno != ENOBUFS && errno != EINTR)
+			return -1;
+		res->n = mark;
+		res->retries++;
+		mnl_socket_close(d->nl);
+		d->nl = NULL;
+		if (diag_socket_open(d) < 0)
+			return -1;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+int diag_dump(struct diag *d, struct diag_result *res)
+{
+	static const uint8_t families[] = {AF_INET, AF_INET6};
+	size_t i;
+
+	res->n = 0;
+	res->flags = 0;
+	res->retries = 0;
+	for (i = 0; i < 2; i++)
+		if (diag_dump_retry(d, res, families[i], IPPROTO_TCP) < 0)
+			return -1;
+	for (i = 0; i < 2; i++) {
+		if (diag_dump_retry(d, res, families[i], IPPROTO_UDP) == 0)
+			continue;
+		/* No handler: udp_diag is not built or cannot be loaded. */
+		if (errno != ENOENT)
+			return -1;
+		res->flags |= DIAG_UDP_UNAVAILABLE;
+		break;
+	}
+	return 0;
+}

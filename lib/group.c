@@ -1,0 +1,408 @@
+/* group.c - listen groups with their accepted sockets, outbound groups. */
+#include "group.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define NONE UINT32_MAX
+
+/* Build state: groups found so far and a hash of their endpoints. */
+struct gb {
+	const struct sock_rec *recs;
+	size_t n;
+	struct group *groups;
+	size_t ngroups;
+	size_t gcap;
+	uint32_t *tab; /* open addressing, group ids, NONE when empty */
+	size_t tabcap; /* a power of two */
+	uint32_t *gid; /* group of each record */
+};
+
+static uint32_t ep_hash(const struct endpoint *ep)
+{
+	const uint8_t *p = (const uint8_t *)ep;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(*ep); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void ep_set(struct endpoint *ep, uint8_t role, const struct sock_rec *r,
+		   const uint8_t *addr, uint16_t port, uint32_t ifindex)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->role = role;
+	ep->proto = r->proto;
+	ep->family = r->family;
+	ep->port = port;
+	ep->ifindex = ifindex;
+	if (addr)
+		memcpy(ep->addr, addr, rec_addr_len(r->family));
+}
+
+static uint32_t gb_find(const struct gb *b, const struct endpoint *ep)
+{
+	size_t mask = b->tabcap - 1;
+	size_t i = ep_hash(ep) & mask;
+
+	for (; b->tab[i] != NONE; i = (i + 1) & mask)
+		if (memcmp(&b->groups[b->tab[i]].ep, ep, sizeof(*ep)) == 0)
+			return b->tab[i];
+	return NONE;
+}
+
+static void gb_insert(struct gb *b, uint32_t id)
+{
+	size_t mask = b->tabcap - 1;
+	size_t i = ep_hash(&b->groups[id].ep) & mask;
+
+	while (b->tab[i] != NONE)
+		i = (i + 1) & mask;
+	b->tab[i] = id;
+}
+
+static void gb_reindex(struct gb *b)
+{
+	size_t i;
+
+	memset(b->tab, 0xff, b->tabcap * sizeof(*b->tab));
+	for (i = 0; i < b->ngroups; i++)
+		gb_insert(b, (uint32_t)i);
+}
+
+static int gb_grow(struct gb *b)
+{
+	size_t cap = b->tabcap ? b->tabcap * 2 : 256;
+	uint32_t *tab = malloc(cap * sizeof(*tab));
+
+	if (!tab)
+		return -1;
+	free(b->tab);
+	b->tab = tab;
+	b->tabcap = cap;
+	gb_reindex(b);
+	return 0;
+}
+
+/* The group keyed on ep, created when missing; NONE on ENOMEM. */
+static uint32_t gb_get(struct gb *b, const struct endpoint *ep)
+{
+	uint32_t id = gb_find(b, ep);
+
+	if (id != NONE)
+		return id;
+	if (b->ngroups == b->gcap) {
+		size_t cap = b->gcap ? b->gcap * 2 : 64;
+		struct group *g = realloc(b->groups, cap * sizeof(*g));
+
+		if (!g)
+			return NONE;
+		b->groups = g;
+		b->gcap = cap;
+	}
+	if ((b->ngroups + 1) * 2 > b->tabcap && gb_grow(b) < 0)
+		return NONE;
+	id = (uint32_t)b->ngroups++;
+	memset(&b->groups[id], 0, sizeof(b->groups[id]));
+	b->groups[id].ep = *ep;
+	gb_insert(b, id);
+	return id;
+}
+
+/*
+ * The listen group serving (addr, port) on device dev: the exact address
+ * before the wildcard, a listener bound to dev before an unbound one.
+ */
+static uint32_t gb_serve(const struct gb *b, const struct sock_rec *like,
+			 const uint8_t *addr, uint16_t port, uint32_t dev)
+{
+	const uint8_t *addrs[2] = {addr, NULL};
+	struct endpoint ep;
+	uint32_t id;
+	int a;
+
+	for (a = 0; a < 2; a++) {
+		ep_set(&ep, GROUP_LISTEN, like, addrs[a], port, dev);
+		id = gb_find(b, &ep);
+		if (id == NONE && dev) {
+			ep.ifindex = 0;
+			id = gb_find(b, &ep);
+		}
+		if (id != NONE)
+			return id;
+	}
+	return NONE;
+}
+
+static int gb_assign(struct gb *b)
+{
+	struct endpoint ep;
+	size_t i;
+	int pass;
+
+	/* Listeners first, so that every served socket finds its group. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < b->n; i++) {
+			const struct sock_rec *r = &b->recs[i];
+
+			if (rec_is_listener(r) != (pass == 0))
+				continue;
+			if (pass == 0) {
+				ep_set(&ep, GROUP_LISTEN, r, r->laddr, r->lport,
+				       r->ifindex);
+			} else {
+				b->gid[i] = gb_serve(b, r, r->laddr, r->lport,
+						     r->ifindex);
+				if (b->gid[i] != NONE)
+					continue;
+				ep_set(&ep, GROUP_OUTBOUND, r, r->raddr,
+				       r->rport, 0);
+			}
+			b->gid[i] = gb_get(b, &ep);
+			if (b->gid[i] == NONE)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int ep_cmp(const struct endpoint *a, const struct endpoint *b)
+{
+	int c;
+
+	if (a->role != b->role)
+		return a->role - b->role;
+	if (a->proto != b->proto)
+		return a->proto - b->proto;
+	if (a->family != b->family)
+		return a->family - b->family;
+	if (a->port != b->port)
+		return a->port - b->port;
+	c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	return ep_cmp(&((const struct group *)a)->ep,
+		      &((const struct group *)b)->ep);
+}
+
+/* Sorts the groups for a stable output and renumbers the records' ids. */
+static int gb_sort_groups(struct gb *b)
+{
+	uint32_t *newid = malloc((b->ngroups + 1) * sizeof(*newid));
+	size_t i;
+
+	if (!newid)
+		return -1;
+	for (i = 0; i < b->ngroups; i++)
+		b->groups[i].first = (uint32_t)i; /* remember the old id */
+	qsort(b->groups, b->ngroups, sizeof(*b->groups), group_cmp);
+	for (i = 0; i < b->ngroups; i++)
+		newid[b->groups[i].first] = (uint32_t)i;
+	for (i = 0; i < b->n; i++)
+		b->gid[i] = newid[b->gid[i]];
+	free(newid);
+	gb_reindex(b);
+	return 0;
+}
+
+/* Counting sort of the records by group, listeners before connections. */
+static void gb_layout(struct gb *b, uint32_t *order)
+{
+	uint32_t next = 0;
+	size_t i;
+
+	for (i = 0; i < b->ngroups; i++)
+		b->groups[i].nsock = b->groups[i].nconn = 0;
+	for (i = 0; i < b->n; i++) {
+		struct group *g = &b->groups[b->gid[i]];
+
+		if (rec_is_listener(&b->recs[i]))
+			g->nsock++;
+		else
+			g->nconn++;
+	}
+	for (i = 0; i < b->ngroups; i++) {
+		b->groups[i].first = next;
+		next += b->groups[i].nsock + b->groups[i].nconn;
+		/* Reuse the counts as cursors, then restore them below. */
+		b->groups[i].nconn = b->groups[i].first + b->groups[i].nsock;
+		b->groups[i].nsock = b->groups[i].first;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct group *g = &b->groups[b->gid[i]];
+
+		if (rec_is_listener(&b->recs[i]))
+			order[g->nsock++] = (uint32_t)i;
+		else
+			order[g->nconn++] = (uint32_t)i;
+	}
+	for (i = 0; i < b->ngroups; i++) {
+		struct group *g = &b->groups[i];
+		uint32_t end = g->nconn;
+
+		g->nconn = end - g->nsock;
+		g->nsock -= g->first;
+	}
+}
+
+/* Members in a stable order: by remote end, then local end, then cookie. */
+static int member_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sock_rec *recs = arg;
+	const struct sock_rec *x = &recs[*(const uint32_t *)a];
+	const struct sock_rec *y = &recs[*(const uint32_t *)b];
+	int c = memcmp(x->raddr, y->raddr, sizeof(x->raddr));
+
+	if (c)
+		return c;
+	if (x->rport != y->rport)
+		return x->rport - y->rport;
+	c = memcmp(x->laddr, y->laddr, sizeof(x->laddr));
+	if (c)
+		return c;
+	if (x->lport != y->lport)
+		return x->lport - y->lport;
+	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
+}
+
+static void gb_sort_members(struct gb *b, uint32_t *order)
+{
+	size_t i;
+
+	for (i = 0; i < b->ngroups; i++) {
+		struct group *g = &b->groups[i];
+
+		qsort_r(order + g->first, g->nsock, sizeof(*order), member_cmp,
+			(void *)b->recs);
+		qsort_r(order + g->first + g->nsock, g->nconn, sizeof(*order),
+			member_cmp, (void *)b->recs);
+	}
+}
+
+/* Looks for the accepted socket whose 4-tuple mirrors r in listen group g. */
+static int gb_has_peer(const struct gb *b, const uint32_t *order,
+		       const struct group *g, const struct sock_rec *r)
+{
+	struct sock_rec key = *r;
+	const uint32_t *lo = order + g->first + g->nsock;
+	size_t n = g->nconn;
+
+	memcpy(key.raddr, r->laddr, sizeof(key.raddr));
+	memcpy(key.laddr, r->raddr, sizeof(key.laddr));
+	key.rport = r->lport;
+	key.lport = r->rport;
+	key.cookie = 0;
+	while (n > 0) {
+		const uint32_t *mid = lo + n / 2;
+		const struct sock_rec *m = &b->recs[*mid];
+		int c = memcmp(m->raddr, key.raddr, 16);
+
+		if (!c)
+			c = m->rport - key.rport;
+		if (!c)
+			c = memcmp(m->laddr, key.laddr, 16);
+		if (!c)
+			c = m->lport - key.lport;
+		if (!c)
+			return 1;
+		if (c < 0) {
+			lo = mid + 1;
+			n -= n / 2 + 1;
+		} else {
+			n /= 2;
+		}
+	}
+	return 0;
+}
+
+static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/*
+ * Moves a record between IPv4 and the v4-mapped IPv6 form, so that a
+ * client of one family finds a listener of the other. Returns 0 when
+ * the record has no form in the other family.
+ */
+static int rec_remap(struct sock_rec *r)
+{
+	if (r->family == AF_INET) {
+		memmove(r->laddr + 12, r->laddr, 4);
+		memcpy(r->laddr, v4mapped, 12);
+		memmove(r->raddr + 12, r->raddr, 4);
+		memcpy(r->raddr, v4mapped, 12);
+		r->family = AF_INET6;
+		return 1;
+	}
+	if (memcmp(r->raddr, v4mapped, 12) || memcmp(r->laddr, v4mapped, 12))
+		return 0;
+	memmove(r->laddr, r->laddr + 12, 4);
+	memset(r->laddr + 4, 0, 12);
+	memmove(r->raddr, r->raddr + 12, 4);
+	memset(r->raddr + 4, 0, 12);
+	r->family = AF_INET;
+	return 1;
+}
+
+/* An outbound group is local when one of its sockets' peers is here. */
+static void gb_mark_local(struct gb *b, const uint32_t *order, struct group *g)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->nconn && !g->local; i++) {
+		struct sock_rec r = b->recs[order[g->first + i]];
+		uint32_t id = gb_serve(b, &r, r.raddr, r.rport, 0);
+
+		if (id == NONE && rec_remap(&r))
+			id = gb_serve(b, &r, r.raddr, r.rport, 0);
+		if (id != NONE)
+			g->local = (uint8_t)gb_has_peer(b, order,
+							&b->groups[id], &r);
+	}
+}
+
+int group_build(const struct sock_rec *recs, size_t n, struct grouping *g)
+{
+	struct gb b = {.recs = recs, .n = n};
+	uint32_t *order = malloc((n + 1) * sizeof(*order));
+	size_t i;
+
+	memset(g, 0, sizeof(*g));
+	b.gid = malloc((n + 1) * sizeof(*b.gid));
+	if (!order || !b.gid || gb_grow(&b) < 0 || gb_assign(&b) < 0 ||
+	    gb_sort_groups(&b) < 0)
+		goto fail;
+	gb_layout(&b, order);
+	gb_sort_members(&b, order);
+	for (i = 0; i < b.ngroups; i++)
+		if (b.groups[i].ep.role == GROUP_OUTBOUND)
+			gb_mark_local(&b, order, &b.groups[i]);
+	free(b.tab);
+	free(b.gid);
+	g->groups = b.groups;
+	g->ngroups = b.ngroups;
+	g->order = order;
+	return 0;
+fail:
+	free(order);
+	free(b.tab);
+	free(b.gid);
+	free(b.groups);
+	errno = ENOMEM;
+	return -1;
+}
+
+void group_free(struct grouping *g)
+{
+	free(g->groups);
+	free(g->order);
+	memset(g, 0, sizeof(*g));
+}

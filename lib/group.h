@@ -1,0 +1,48 @@
+/* group.h - DESIGN.md's grouping rules over plain socket records. */
+#ifndef SOCKWATCH_GROUP_H
+#define SOCKWATCH_GROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockrec.h"
+
+enum group_role { GROUP_LISTEN = 0, GROUP_OUTBOUND = 1 };
+
+/* (proto, family, address, port, device): what a group is keyed on. */
+struct endpoint {
+	uint8_t role; /* enum group_role: the two kinds never share a key */
+	uint8_t proto;
+	uint8_t family;
+	uint8_t pad;
+	uint16_t port;
+	uint16_t pad2;
+	uint32_t ifindex;
+	uint8_t addr[16];
+};
+
+/*
+ * A group's members are order[first .. first + nsock + nconn): its
+ * listening (or unconnected UDP) sockets first, then its connections.
+ */
+struct group {
+	struct endpoint ep;
+	uint32_t first;
+	uint32_t nsock;
+	uint32_t nconn;
+	uint8_t local; /* outbound: the remote end is a socket of this host */
+};
+
+struct grouping {
+	struct group *groups;
+	size_t ngroups;
+	uint32_t *order; /* record indices, grouped and sorted */
+};
+
+/* Groups n records. Returns 0, or -1 with errno (ENOMEM). */
+int group_build(const struct sock_rec *recs, size_t n, struct grouping *g);
+
+/* Frees what group_build allocated. */
+void group_free(struct grouping *g);
+
+#endif

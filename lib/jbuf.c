@@ -1,0 +1,114 @@
+/* jbuf.c - JSON text into a growable buffer, without a document tree. */
+#include "jbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int jbuf_reserve(struct jbuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	if (b->cap - b->len >= n)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void jbuf_put(struct jbuf *b, const char *s, size_t n)
+{
+	if (jbuf_reserve(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void jbuf_puts(struct jbuf *b, const char *s)
+{
+	jbuf_put(b, s, strlen(s));
+}
+
+static void jbuf_escape(struct jbuf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+	switch (c) {
+	case '"':
+		jbuf_put(b, "\\\"", 2);
+		break;
+	case '\\':
+		jbuf_put(b, "\\\\", 2);
+		break;
+	case '\n':
+		jbuf_put(b, "\\n", 2);
+		break;
+	case '\t':
+		jbuf_put(b, "\\t", 2);
+		break;
+	default:
+		jbuf_put(b, e, sizeof(e));
+	}
+}
+
+/*
+ * The strings written here are host and interface names, which the
+ * kernel keeps as bytes that need not be UTF-8; bytes >= 0x80 become '?'
+ * so that the output is always valid JSON.
+ */
+void jbuf_str(struct jbuf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	jbuf_put(b, "\"", 1);
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == '"' || *p == '\\')
+			jbuf_escape(b, *p);
+		else if (*p < 0x80)
+			jbuf_put(b, (const char *)p, 1);
+		else
+			jbuf_put(b, "?", 1);
+	}
+	jbuf_put(b, "\"", 1);
+}
+
+void jbuf_u64(struct jbuf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jbuf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void jbuf_key(struct jbuf *b, const char *key)
+{
+	jbuf_put(b, "\"", 1);
+	jbuf_puts(b, key);
+	jbuf_put(b, "\":", 2);
+}
+
+void jbuf_reset(struct jbuf *b)
+{
+	b->len = 0;
+}
+
+void jbuf_free(struct jbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}

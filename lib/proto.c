@@ -1,0 +1,184 @@
+/* proto.c - codec of the control protocol, shared by daemon and client. */
+#include "proto.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const code_names[PROTO_NCODES] = {
+	[PROTO_OK] = "ok",
+	[PROTO_BAD_REQUEST] = "bad_request",
+	[PROTO_BAD_VERSION] = "bad_version",
+	[PROTO_UNKNOWN_COMMAND] = "unknown_command",
+	[PROTO_TOO_LARGE] = "too_large",
+	[PROTO_DENIED] = "denied",
+	[PROTO_UNAVAILABLE] = "unavailable",
+	[PROTO_INTERNAL] = "internal",
+};
+
+const char *proto_code_name(enum proto_code code)
+{
+	if ((unsigned)code >= PROTO_NCODES)
+		return NULL;
+	return code_names[code];
+}
+
+enum proto_code proto_code_of(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < PROTO_NCODES; i++)
+		if (strcmp(code_names[i], name) == 0)
+			return (enum proto_code)i;
+	return PROTO_NCODES;
+}
+
+static enum proto_code fail(char *msg, size_t msgsz, enum proto_code code,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static enum proto_code fail(char *msg, size_t msgsz, enum proto_code code,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, msgsz, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static enum proto_code proto_check_version(json_t *o, char *msg, size_t msgsz)
+{
+	json_t *v = json_object_get(o, "v");
+
+	if (!v)
+		return fail(msg, msgsz, PROTO_BAD_VERSION,
+			    "request has no \"v\"; this daemon speaks \"v\":%d",
+			    PROTO_VERSION);
+	if (!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION)
+		return fail(msg, msgsz, PROTO_BAD_VERSION,
+			    "unsupported protocol version; this daemon speaks "
+			    "\"v\":%d",
+			    PROTO_VERSION);
+	return PROTO_OK;
+}
+
+static enum proto_code proto_check_cmd(json_t *o, struct proto_request *req,
+				       char *msg, size_t msgsz)
+{
+	json_t *c = json_object_get(o, "cmd");
+	const char *name;
+
+	if (!json_is_string(c))
+		return fail(msg, msgsz, PROTO_BAD_REQUEST,
+			    "request has no \"cmd\" string");
+	name = json_string_value(c);
+	if (strcmp(name, "list") == 0)
+		req->cmd = PROTO_CMD_LIST;
+	else if (strcmp(name, "status") == 0)
+		req->cmd = PROTO_CMD_STATUS;
+	else
+		return fail(msg, msgsz, PROTO_UNKNOWN_COMMAND,
+			    "unknown command \"%.64s\" (try list or status)",
+			    name);
+	return PROTO_OK;
+}
+
+/* Fields a command takes; anything else is a mistake worth telling. */
+static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
+					  char *msg, size_t msgsz)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(o, key, val)
+	{
+		if (strcmp(key, "v") == 0 || strcmp(key, "cmd") == 0)
+			continue;
+		if (req->cmd == PROTO_CMD_LIST && strcmp(key, "fresh") == 0) {
+			if (!json_is_boolean(val))
+				return fail(msg, msgsz, PROTO_BAD_REQUEST,
+					    "\"%s\" must be true or false",
+					    key);
+			req->fresh = json_is_true(val);
+			continue;
+		}
+		return fail(msg, msgsz, PROTO_BAD_REQUEST,
+			    "unknown field \"%.64s\" for this command", key);
+	}
+	return PROTO_OK;
+}
+
+enum proto_code proto_parse(const char *line, size_t len,
+			    struct proto_request *req, char *msg, size_t msgsz)
+{
+	json_error_t jerr;
+	enum proto_code code;
+	json_t *o;
+
+	memset(req, 0, sizeof(*req));
+	if (len > PROTO_MAX_LINE)
+		return fail(msg, msgsz, PROTO_TOO_LARGE,
+			    "request line longer than %d bytes", PROTO_MAX_LINE);
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return fail(msg, msgsz, PROTO_BAD_REQUEST, "not JSON: %s",
+			    jerr.text);
+	if (!json_is_object(o))
+		code = fail(msg, msgsz, PROTO_BAD_REQUEST,
+			    "a request is a JSON object");
+	else if ((code = proto_check_version(o, msg, msgsz)) == PROTO_OK &&
+		 (code = proto_check_cmd(o, req, msg, msgsz)) == PROTO_OK)
+		code = proto_check_fields(o, req, msg, msgsz);
+	json_decref(o);
+	return code;
+}
+
+void proto_error(struct jbuf *b, enum proto_code code, const char *msg)
+{
+	jbuf_puts(b, "{\"type\":\"error\",\"code\":");
+	jbuf_str(b, proto_code_name(code) ? proto_code_name(code) : "internal");
+	jbuf_puts(b, ",\"message\":");
+	jbuf_str(b, msg);
+	jbuf_puts(b, "}\n");
+}
+
+void proto_request(struct jbuf *b, const struct proto_request *req)
+{
+	jbuf_puts(b, "{\"v\":1,\"cmd\":");
+	jbuf_str(b, req->cmd == PROTO_CMD_STATUS ? "status" : "list");
+	if (req->fresh)
+		jbuf_puts(b, ",\"fresh\":true");
+	jbuf_puts(b, "}\n");
+}
+
+static void put_num(struct jbuf *b, const char *key, uint64_t v)
+{
+	jbuf_put(b, ",", 1);
+	jbuf_key(b, key);
+	jbuf_u64(b, v);
+}
+
+void proto_status(struct jbuf *b, const struct proto_status *st)
+{
+	jbuf_puts(b, "{\"type\":\"status\",\"version\":");
+	jbuf_str(b, st->version);
+	put_num(b, "pid", (uint64_t)st->pid);
+	put_num(b, "uptime_ms", st->uptime_ms);
+	put_num(b, "interval_ms", st->interval_ms);
+	put_num(b, "polls", st->polls);
+	put_num(b, "poll_errors", st->poll_errors);
+	put_num(b, "last_scan_us", st->last_scan_us);
+	put_num(b, "generation", st->generation);
+	put_num(b, "sockets", st->sockets);
+	put_num(b, "groups", st->groups);
+	put_num(b, "clients", st->clients);
+	put_num(b, "clients_total", st->clients_total);
+	put_num(b, "requests", st->requests);
+	put_num(b, "request_errors", st->request_errors);
+	jbuf_puts(b, st->udp_available ? ",\"udp_available\":true"
+				       : ",\"udp_available\":false");
+	jbuf_puts(b, "}\n");
+}

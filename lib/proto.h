@@ -1,0 +1,76 @@
+/* proto.h - the control protocol: JSON Lines requests and replies. */
+#ifndef SOCKWATCH_PROTO_H
+#define SOCKWATCH_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jbuf.h"
+
+#define PROTO_VERSION 1
+#define PROTO_MAX_LINE (64 * 1024) /* a request line, newline excluded */
+
+enum proto_cmd { PROTO_CMD_LIST, PROTO_CMD_STATUS };
+
+/* Error codes, a fixed set; their names are proto_code_name's. */
+enum proto_code {
+	PROTO_OK = 0,
+	PROTO_BAD_REQUEST,
+	PROTO_BAD_VERSION,
+	PROTO_UNKNOWN_COMMAND,
+	PROTO_TOO_LARGE,
+	PROTO_DENIED,
+	PROTO_UNAVAILABLE,
+	PROTO_INTERNAL,
+	PROTO_NCODES
+};
+
+struct proto_request {
+	enum proto_cmd cmd;
+	int fresh; /* list: take a new picture first */
+};
+
+/* What the status command reports. */
+struct proto_status {
+	const char *version;
+	long pid;
+	uint64_t uptime_ms;
+	unsigned interval_ms;
+	uint64_t polls;
+	uint64_t poll_errors;
+	uint64_t last_scan_us;
+	uint64_t generation;
+	uint64_t sockets;
+	uint64_t groups;
+	uint64_t clients;
+	uint64_t clients_total;
+	uint64_t requests;
+	uint64_t request_errors;
+	int udp_available;
+};
+
+/*
+ * Parses one request line (without its newline), checking JSON, then
+ * the version, then the command, then its fields. Returns PROTO_OK or
+ * an error code with a message for the client in msg.
+ */
+enum proto_code proto_parse(const char *line, size_t len,
+			    struct proto_request *req, char *msg,
+			    size_t msgsz);
+
+/* The wire name of an error code ("bad_request", ...), NULL if unknown. */
+const char *proto_code_name(enum proto_code code);
+
+/* The error code of a wire name, PROTO_NCODES if unknown. */
+enum proto_code proto_code_of(const char *name);
+
+/* Appends an error record. */
+void proto_error(struct jbuf *b, enum proto_code code, const char *msg);
+
+/* Appends a request line. */
+void proto_request(struct jbuf *b, const struct proto_request *req);
+
+/* Appends a status record. */
+void proto_status(struct jbuf *b, const struct proto_status *st);
+
+#endif

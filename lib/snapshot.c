@@ -1,0 +1,137 @@
+/* snapshot.c - the picture of one poll, shared by every reader. */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode.h"
+
+static const struct snapshot_ifname *ifname_find(const struct snapshot *s,
+						 uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->nifnames; i++)
+		if (s->ifnames[i].ifindex == ifindex)
+			return &s->ifnames[i];
+	return NULL;
+}
+
+/* Remembers the names of the few devices sockets are bound to. */
+static int snapshot_name_devs(struct snapshot *s, snapshot_namer namer,
+			      void *ctx)
+{
+	struct snapshot_ifname *t;
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		uint32_t idx = s->recs[i].ifindex;
+
+		if (!idx || ifname_find(s, idx))
+			continue;
+		t = realloc(s->ifnames, (s->nifnames + 1) * sizeof(*t));
+		if (!t)
+			return -1;
+		s->ifnames = t;
+		t += s->nifnames++;
+		t->ifindex = idx;
+		t->name[0] = '\0';
+		name = namer ? namer(ctx, idx) : NULL;
+		if (name)
+			strncat(t->name, name, sizeof(t->name) - 1);
+	}
+	return 0;
+}
+
+const char *snapshot_ifname(const struct snapshot *s, uint32_t ifindex)
+{
+	const struct snapshot_ifname *t = ifname_find(s, ifindex);
+
+	return t && t->name[0] ? t->name : NULL;
+}
+
+static void snapshot_count(struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->recs[i].proto == IPPROTO_TCP)
+			s->ntcp++;
+		else
+			s->nudp++;
+	}
+}
+
+struct snapshot *snapshot_new(struct diag_result *res, const char *host,
+			      snapshot_namer namer, void *ctx)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	/* The dump grew by doubling; give back what it did not use. */
+	if (res->n && res->n < res->cap) {
+		struct sock_rec *r = realloc(res->recs, res->n * sizeof(*r));
+
+		if (r) {
+			res->recs = r;
+			res->cap = res->n;
+		}
+	}
+	s->recs = res->recs;
+	s->n = res->n;
+	s->flags = res->flags;
+	s->host = strdup(host ? host : "");
+	if (!s->host || group_build(s->recs, s->n, &s->grouping) < 0 ||
+	    snapshot_name_devs(s, namer, ctx) < 0) {
+		free((char *)s->host);
+		group_free(&s->grouping);
+		free(s->ifnames);
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	snapshot_count(s);
+	memset(res, 0, sizeof(*res));
+	return s;
+}
+
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+	s->refs++;
+	return s;
+}
+
+void snapshot_unref(struct snapshot *s)
+{
+	if (!s || --s->refs > 0)
+		return;
+	free(s->recs);
+	free((char *)s->host);
+	free(s->ifnames);
+	group_free(&s->grouping);
+	jbuf_free(&s->cache);
+	free(s);
+}
+
+int snapshot_cache_span(struct snapshot *s, size_t off, size_t want,
+			const char **p, size_t *len)
+{
+	while (s->cache.len - off < want &&
+	       s->cache_groups < s->grouping.ngroups) {
+		encode_group(&s->cache, s, s->cache_groups);
+		if (s->cache.oom) {
+			*p = NULL;
+			*len = 0;
+			return -1;
+		}
+		s->cache_groups++;
+	}
+	*p = s->cache.p + off;
+	*len = s->cache.len - off;
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* snapshot.h - one immutable, reference-counted picture of the sockets. */
+#ifndef SOCKWATCH_SNAPSHOT_H
+#define SOCKWATCH_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "diag.h"
+#include "group.h"
+#include "jbuf.h"
+
+/* The name of a bound device, as the picture was taken. */
+struct snapshot_ifname {
+	uint32_t ifindex;
+	char name[16];
+};
+
+/*
+ * Everything here is fixed once snapshot_new returns; only the cache of
+ * encoded group records grows, and it grows the same for every reader.
+ */
+struct snapshot {
+	unsigned refs;
+	uint64_t generation;
+	struct timespec taken_at; /* CLOCK_REALTIME */
+	uint64_t taken_mono_ms;   /* CLOCK_MONOTONIC, for the age */
+	uint64_t scan_us;
+	unsigned flags; /* DIAG_* */
+	const char *host;
+	struct sock_rec *recs;
+	size_t n;
+	size_t ntcp;
+	size_t nudp;
+	struct grouping grouping;
+	struct snapshot_ifname *ifnames;
+	size_t nifnames;
+	struct jbuf cache;   /* group records encoded so far */
+	size_t cache_groups; /* how many of them */
+};
+
+/* Maps an ifindex to a name (NULL when unknown) for snapshot_new. */
+typedef const char *(*snapshot_namer)(void *ctx, uint32_t ifindex);
+
+/*
+ * Takes res's records (res is left empty) and groups them. host is
+ * copied. Returns NULL with errno on failure, res untouched then.
+ */
+struct snapshot *snapshot_new(struct diag_result *res, const char *host,
+			      snapshot_namer namer, void *ctx);
+
+/* Takes one more reference. */
+struct snapshot *snapshot_ref(struct snapshot *s);
+
+/* Drops a reference, freeing the snapshot with the last one. */
+void snapshot_unref(struct snapshot *s);
+
+/* The name of a bound device, NULL when unbound or unknown. */
+const char *snapshot_ifname(const struct snapshot *s, uint32_t ifindex);
+
+/*
+ * The encoded group records from byte offset off on: at least want bytes
+ * of them when that many exist, encoding more on demand. Sets *p and
+ * *len (0 at the end). Returns 0, or -1 when out of memory.
+ */
+int snapshot_cache_span(struct snapshot *s, size_t off, size_t want,
+			const char **p, size_t *len);
+
+#endif
