@@ -1,0 +1,128 @@
+/* conn.c - connect, send a request, read reply lines of any length. */
+#include "conn.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* A --fresh poll of a million sockets takes seconds; a dead daemon, forever. */
+#define CONN_TIMEOUT_S 60
+
+static void conn_fail(const char *path, int e)
+{
+	if (e == EACCES || e == EPERM)
+		errx(EXIT_DENIED,
+		     "permission denied on %s: run as root or as a member "
+		     "of the sockwatch group",
+		     path);
+	if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR)
+		errx(EXIT_NOT_RUNNING,
+		     "sockwatchd is not running on %s; start it with "
+		     "\"systemctl start sockwatchd\" or \"sockwatchd "
+		     "--socket %s\"",
+		     path, path);
+	errx(EXIT_NOT_RUNNING, "cannot connect to sockwatchd on %s: %s", path,
+	     strerror(e));
+}
+
+void conn_open(struct conn *c, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {CONN_TIMEOUT_S, 0};
+
+	memset(c, 0, sizeof(*c));
+	c->path = path;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		errx(EXIT_USAGE, "socket path too long: %s", path);
+	memcpy(sa.sun_path, path, strlen(path));
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		err(EXIT_DAEMON_ERROR, "socket");
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		conn_fail(path, errno);
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+void conn_send(struct conn *c, const struct proto_request *req)
+{
+	struct jbuf b = {0};
+	size_t off = 0;
+
+	proto_request(&b, req);
+	if (b.oom)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	while (off < b.len) {
+		ssize_t n = send(c->fd, b.p + off, b.len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(EXIT_DAEMON_ERROR, "sending to sockwatchd on %s",
+			    c->path);
+		off += (size_t)n;
+	}
+	jbuf_free(&b);
+}
+
+/* Makes room at the end of buf, moving the unread part to the front. */
+static void conn_room(struct conn *c)
+{
+	if (c->off) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	if (c->cap - c->len < 65536) {
+		c->cap = c->cap ? c->cap * 2 : 1 << 20;
+		c->buf = realloc(c->buf, c->cap);
+		if (!c->buf)
+			errx(EXIT_DAEMON_ERROR, "out of memory");
+	}
+}
+
+static ssize_t conn_fill(struct conn *c)
+{
+	ssize_t n;
+
+	conn_room(c);
+	do
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		errx(EXIT_DAEMON_ERROR, "no answer from sockwatchd in %d s",
+		     CONN_TIMEOUT_S);
+	if (n < 0)
+		err(EXIT_DAEMON_ERROR, "reading from sockwatchd");
+	c->len += (size_t)n;
+	return n;
+}
+
+char *conn_line(struct conn *c, size_t *len)
+{
+	size_t scanned = c->off;
+	char *nl, *line;
+
+	while (!(nl = memchr(c->buf + scanned, '\n', c->len - scanned))) {
+		scanned = c->len - c->off; /* conn_fill moves lines to 0 */
+		if (conn_fill(c) == 0)
+			return NULL; /* a partial last line is no record */
+		scanned += c->off;
+	}
+	line = c->buf + c->off;
+	*nl = '\0';
+	*len = (size_t)(nl - line);
+	c->off = (size_t)(nl - c->buf) + 1;
+	return line;
+}
+
+void conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,42 @@
+/* conn.h - the client's side of the control socket. */
+#ifndef SOCKWATCHCTL_CONN_H
+#define SOCKWATCHCTL_CONN_H
+
+#include <stddef.h>
+
+#include "proto.h"
+
+/* Exit statuses a script can tell apart (see sockwatchctl(8)). */
+enum {
+	EXIT_DAEMON_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOT_RUNNING = 3,
+	EXIT_DENIED = 4,
+};
+
+/* A connection and its buffered reader of reply lines. */
+struct conn {
+	int fd;
+	const char *path;
+	char *buf;
+	size_t len;  /* bytes in buf */
+	size_t off;  /* start of the next unread line */
+	size_t cap;
+};
+
+/* Connects to path; on failure prints what to do and exits 3, 4 or 1. */
+void conn_open(struct conn *c, const char *path);
+
+/* Sends one request line; exits 1 if the daemon went away. */
+void conn_send(struct conn *c, const struct proto_request *req);
+
+/*
+ * The next reply line, newline stripped and NUL-terminated, valid until
+ * the next call; NULL at end of stream. Exits 1 on a read error.
+ */
+char *conn_line(struct conn *c, size_t *len);
+
+/* Closes the connection and frees the buffer. */
+void conn_close(struct conn *c);
+
+#endif

@@ -1,0 +1,145 @@
+/* render.c - grouped listing as text, 100 columns, numeric addresses. */
+#include "render.h"
+
+#include <string.h>
+
+#define ADDR_W 30
+
+static json_int_t num(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* ss's way: [v6]:port, addr%dev:port, * for a zero port. */
+static const char *render_endpoint(json_t *ep, const char *dev, char *buf,
+				   size_t size)
+{
+	const char *addr = str(ep, "addr");
+	json_int_t port = num(ep, "port");
+	char portbuf[8] = "*";
+	int v6 = strchr(addr, ':') != NULL;
+
+	if (port)
+		snprintf(portbuf, sizeof(portbuf), "%lld", (long long)port);
+	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", addr,
+		 v6 ? "]" : "", dev ? "%" : "", dev ? dev : "", portbuf);
+	return buf;
+}
+
+static void render_counts(json_t *counts, FILE *out)
+{
+	const char *key;
+	json_t *val;
+	int first = 1;
+
+	json_object_foreach(counts, key, val)
+	{
+		fprintf(out, "%s%lld %s", first ? "  " : ", ",
+			(long long)json_integer_value(val), key);
+		first = 0;
+	}
+}
+
+static void render_socket(json_t *s, FILE *out)
+{
+	char local[80], remote[80];
+	const char *dev = json_string_value(json_object_get(s, "dev"));
+
+	render_endpoint(json_object_get(s, "local"), dev, local, sizeof(local));
+	render_endpoint(json_object_get(s, "remote"), NULL, remote,
+			sizeof(remote));
+	fprintf(out, "    %-11s %-*s %-*s %lld/%lld ino %lld uid %lld\n",
+		str(s, "state"), ADDR_W, local, ADDR_W, remote,
+		(long long)num(s, "rqueue"), (long long)num(s, "wqueue"),
+		(long long)num(s, "inode"), (long long)num(s, "uid"));
+}
+
+static void render_members(json_t *arr, FILE *out)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(arr, i, s)
+		render_socket(s, out);
+}
+
+void render_group(json_t *g, FILE *out)
+{
+	json_t *ep = json_object_get(g, "endpoint");
+	json_t *q = json_object_get(g, "accept_queue");
+	int listen = strcmp(str(g, "role"), "listen") == 0;
+	char text[80];
+
+	render_endpoint(ep, json_string_value(json_object_get(ep, "dev")),
+			text, sizeof(text));
+	fprintf(out, "%s %s%s %s", listen ? "LISTEN  " : "OUTBOUND",
+		str(g, "proto"), strcmp(str(ep, "family"), "inet6") ? " " : "6",
+		listen ? "" : "-> ");
+	fprintf(out, "%s", text);
+	if (json_is_true(json_object_get(g, "local")))
+		fputs(" (local)", out);
+	if (q)
+		fprintf(out, "  queue %lld/%lld", (long long)num(q, "len"),
+			(long long)num(q, "max"));
+	render_counts(json_object_get(g, "counts"), out);
+	fputc('\n', out);
+	render_members(json_object_get(g, "sockets"), out);
+	render_members(json_object_get(g, "connections"), out);
+}
+
+void render_header(json_t *h, FILE *out)
+{
+	fprintf(out,
+		"%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n"
+		"    %-11s %-*s %-*s %s\n",
+		str(h, "host"), (long long)num(h, "generation"),
+		str(h, "taken_at"), (double)num(h, "age_ms") / 1000.0,
+		(double)num(h, "scan_us") / 1000.0,
+		json_is_false(json_object_get(h, "udp_available"))
+			? "; UDP unavailable (no udp_diag)"
+			: "",
+		"State", ADDR_W, "Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
+}
+
+void render_totals(json_t *end, FILE *out)
+{
+	json_t *t = json_object_get(end, "totals");
+
+	fprintf(out, "%lld sockets (%lld tcp, %lld udp) in %lld groups\n",
+		(long long)num(t, "sockets"), (long long)num(t, "tcp"),
+		(long long)num(t, "udp"), (long long)num(t, "groups"));
+}
+
+void render_status(json_t *st, FILE *out)
+{
+	json_int_t up = num(st, "uptime_ms") / 1000;
+
+	fprintf(out, "sockwatchd %s, pid %lld, up %lldd %02lld:%02lld:%02lld\n",
+		str(st, "version"), (long long)num(st, "pid"),
+		(long long)(up / 86400), (long long)(up / 3600 % 24),
+		(long long)(up / 60 % 60), (long long)(up % 60));
+	fprintf(out, "polls:    every %lld ms, %lld done, %lld failed, last "
+		     "scan %.1f ms\n",
+		(long long)num(st, "interval_ms"), (long long)num(st, "polls"),
+		(long long)num(st, "poll_errors"),
+		(double)num(st, "last_scan_us") / 1000.0);
+	fprintf(out, "picture:  #%lld, %lld sockets in %lld groups%s\n",
+		(long long)num(st, "generation"), (long long)num(st, "sockets"),
+		(long long)num(st, "groups"),
+		json_is_false(json_object_get(st, "udp_available"))
+			? ", UDP unavailable (no udp_diag)"
+			: "");
+	fprintf(out, "clients:  %lld connected, %lld since start; %lld "
+		     "requests, %lld refused\n",
+		(long long)num(st, "clients"),
+		(long long)num(st, "clients_total"),
+		(long long)num(st, "requests"),
+		(long long)num(st, "request_errors"));
+}

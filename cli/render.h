@@ -1,0 +1,20 @@
+/* render.h - the table a person reads in a terminal. */
+#ifndef SOCKWATCHCTL_RENDER_H
+#define SOCKWATCHCTL_RENDER_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* The line about the picture: host, generation, age, scan time. */
+void render_header(json_t *head, FILE *out);
+
+/* One group: its endpoint line, then a line per socket. */
+void render_group(json_t *group, FILE *out);
+
+/* The closing line with the totals. */
+void render_totals(json_t *end, FILE *out);
+
+/* The status record, one "name: value" a line. */
+void render_status(json_t *st, FILE *out);
+
+#endif
