@@ -14,6 +14,7 @@
 
 #define CONTROL_READ_CHUNK 4096
 #define CONTROL_SPAN (64 * 1024) /* encode ahead this much of a listing */
+#define CONTROL_PAUSE_MS 200
 
 enum reply {
 	REPLY_NONE,  /* waiting for a request */
@@ -48,6 +49,7 @@ struct control {
 	size_t npolled;
 	size_t fresh_waiting;
 	uint64_t start_ms;
+	uint64_t accept_paused_until; /* out of fds: let clients leave first */
 	uint64_t clients_total;
 	uint64_t requests;
 	uint64_t request_errors;
@@ -299,6 +301,12 @@ static void control_accept(struct control *ctl)
 	int fd;
 
 	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		/* The listener stays readable; polling it now would spin. */
+		log_warnx("accept: %s; pausing new clients", strerror(errno));
+		ctl->accept_paused_until = clock_mono_ms() + CONTROL_PAUSE_MS;
+		return;
+	}
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warnx("accept: %s", strerror(errno));
@@ -327,7 +335,8 @@ size_t control_pollfds(struct control *ctl, struct pollfd *fds)
 	size_t n = 0;
 
 	fds[n].fd = ctl->listen_fd;
-	fds[n++].events = POLLIN;
+	fds[n++].events =
+		clock_mono_ms() < ctl->accept_paused_until ? 0 : POLLIN;
 	ctl->npolled = 0;
 	for (c = ctl->clients; c; c = c->next) {
 		short ev = 0;

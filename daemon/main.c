@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -180,11 +181,26 @@ static void daemon_listen(struct daemon *d)
 	log_info("serving %s", d->socket_path);
 }
 
+/* Room for every client the control socket takes, and some to spare. */
+static void daemon_fd_limit(void)
+{
+	rlim_t want = CONTROL_MAX_CLIENTS + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_warnx("open file limit %lu is below the %u clients served",
+			  (unsigned long)rl.rlim_cur, CONTROL_MAX_CLIENTS);
+}
+
 static void daemon_start(struct daemon *d)
 {
 	struct control_opts co = {d->interval_ms, d->timeout_ms};
 
 	log_init((enum log_level)d->log_level);
+	daemon_fd_limit();
 	daemon_signals(d);
 	d->links = links_open();
 	if (scan_init(&d->scan, d->links) < 0)

@@ -89,7 +89,13 @@ size_t diag_request(void *buf, uint8_t family, uint8_t proto, unsigned seq)
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
-	req->idiag_states = ~0U; /* every state, request sockets included */
+	/*
+	 * Every state up to request sockets (NEW_SYN_RECV). Newer kernels
+	 * also dump bound-but-inactive TCP sockets (bit 13) when asked; they
+	 * take part in no connection and ss does not list them, so neither
+	 * do we.
+	 */
+	req->idiag_states = (1U << (REC_NEW_SYN_RECV + 1)) - 1;
 	return nlh->nlmsg_len;
 }
 
@@ -107,17 +113,27 @@ static struct sock_rec *diag_push(struct diag_result *res)
 	return &res->recs[res->n++];
 }
 
-static int diag_attr_cb(const struct nlattr *a, void *data)
+/*
+ * Walks the attributes after the inet_diag_msg. libmnl's walk stops
+ * quietly at an attribute that overruns its message; that is a bad
+ * message here, so the walk must end exactly at the tail.
+ */
+static int diag_attrs(const struct nlmsghdr *nlh, struct sock_rec *r)
 {
-	struct sock_rec *r = data;
+	const struct nlattr *a;
 
-	if (mnl_attr_get_type(a) == INET_DIAG_SKV6ONLY) {
+	mnl_attr_for_each(a, nlh, sizeof(struct inet_diag_msg))
+	{
+		if (mnl_attr_get_type(a) != INET_DIAG_SKV6ONLY)
+			continue;
 		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
-			return MNL_CB_ERROR;
+			return -1;
 		if (mnl_attr_get_u8(a))
 			r->flags |= REC_F_V6ONLY;
 	}
-	return MNL_CB_OK;
+	return (const char *)a == (const char *)mnl_nlmsg_get_payload_tail(nlh)
+		       ? 0
+		       : -1;
 }
 
 static void diag_fill(struct sock_rec *r, const struct inet_diag_msg *m,
@@ -160,8 +176,7 @@ static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	diag_fill(r, m, p->proto);
 	/* Only IPv6 sockets carry an attribute the grouping needs. */
-	if (r->family == AF_INET6 &&
-	    mnl_attr_parse(nlh, sizeof(*m), diag_attr_cb, r) < 0)
+	if (r->family == AF_INET6 && diag_attrs(nlh, r) < 0)
 		goto bad;
 	return MNL_CB_OK;
 bad:

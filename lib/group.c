@@ -352,11 +352,46 @@ static int rec_remap(struct sock_rec *r)
 	return 1;
 }
 
+static int addr_is_loopback(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t lo6[16] = {[15] = 1};
+
+	if (family == AF_INET)
+		return a[0] == 127;
+	return memcmp(a, lo6, 16) == 0 ||
+	       (memcmp(a, v4mapped, 12) == 0 && a[12] == 127);
+}
+
+/*
+ * A UDP server has no per-peer socket to find, so its clients are local
+ * when the listener is bound to exactly their remote address, or is a
+ * wildcard and that address is loopback.
+ */
+static int gb_udp_local(const struct gb *b, const struct group *out)
+{
+	static const uint8_t any[16];
+	struct sock_rec r;
+	uint32_t id;
+
+	memset(&r, 0, sizeof(r));
+	r.proto = out->ep.proto;
+	r.family = out->ep.family;
+	id = gb_serve(b, &r, out->ep.addr, out->ep.port, 0);
+	if (id == NONE)
+		return 0;
+	return memcmp(b->groups[id].ep.addr, any, 16) != 0 ||
+	       addr_is_loopback(out->ep.family, out->ep.addr);
+}
+
 /* An outbound group is local when one of its sockets' peers is here. */
 static void gb_mark_local(struct gb *b, const uint32_t *order, struct group *g)
 {
 	uint32_t i;
 
+	if (g->ep.proto == IPPROTO_UDP) {
+		g->local = (uint8_t)gb_udp_local(b, g);
+		return;
+	}
 	for (i = 0; i < g->nconn && !g->local; i++) {
 		struct sock_rec r = b->recs[order[g->first + i]];
 		uint32_t id = gb_serve(b, &r, r.raddr, r.rport, 0);

@@ -8,7 +8,7 @@
 
 /* The words ss accepts in "state X" filters, indexed by kernel state. */
 static const char *const state_words[REC_STATE_MAX] = {
-	[0] = "unknown",
+	[0] = "close", /* never sent; keeps every name a schema word */
 	[REC_ESTABLISHED] = "established",
 	[REC_SYN_SENT] = "syn-sent",
 	[REC_SYN_RECV] = "syn-recv",
@@ -52,7 +52,7 @@ const char *rec_state_name(const struct sock_rec *r)
 		return "unconnected";
 	if (r->proto == IPPROTO_UDP)
 		return "established";
-	return state_words[r->state < REC_STATE_MAX ? r->state : 0];
+	return state_words[r->state < REC_STATE_MAX ? r->state : REC_CLOSE];
 }
 
 size_t rec_addr_len(uint8_t family)

@@ -1,0 +1,205 @@
+/* test_cli.c - sockwatchctl's exit statuses and messages, against a real
+ * daemon where one is needed and a scripted one where a daemon would not
+ * misbehave on cue. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests.h"
+#include "util.h"
+
+static char sock_path[100];
+static char *dir;
+
+static void cli_setup(void)
+{
+	dir = tmpdir_make();
+	snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
+}
+
+static void cli_teardown(void)
+{
+	unlink(sock_path);
+	rmdir(dir);
+	free(dir);
+}
+
+/* A one-shot daemon that answers the first request line with reply. */
+static pid_t fake_daemon(const char *reply)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
+	pid_t pid;
+	char buf[256];
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_dies_with_parent();
+		c = accept(l, NULL, NULL);
+		if (c < 0 || read(c, buf, sizeof(buf)) <= 0)
+			_exit(1);
+		if (write(c, reply, strlen(reply)) < 0)
+			_exit(1);
+		close(c);
+		_exit(0);
+	}
+	close(l);
+	return pid;
+}
+
+static int ctl(char *const args[], char **err)
+{
+	char *out;
+	int rc = ctl_run(sock_path, args, &out, err);
+
+	free(out);
+	return rc;
+}
+
+static void expect_exit(char *const args[], int status, const char *text)
+{
+	char *err;
+
+	ck_assert_int_eq(ctl(args, &err), status);
+	ck_assert_msg(strstr(err, text) != NULL, "stderr: %s", err);
+	free(err);
+}
+
+START_TEST(not_running_exits_3_naming_the_socket)
+{
+	expect_exit((char *[]){"list", NULL}, 3, sock_path);
+	expect_exit((char *[]){"status", NULL}, 3, "sockwatchd --socket");
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+	expect_exit((char *[]){NULL}, 2, "usage");
+	expect_exit((char *[]){"frobnicate", NULL}, 2, "unknown command");
+	expect_exit((char *[]){"list", "--bogus", NULL}, 2, "usage");
+	expect_exit((char *[]){"list", "extra", NULL}, 2, "usage");
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+	char *out, *err;
+
+	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchctl",
+					    "--help", NULL},
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "list [--json] [--fresh]"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchctl", "-V",
+					    NULL},
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "sockwatchctl "));
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Without CAP_DAC_OVERRIDE even root meets the file mode. */
+START_TEST(permission_denied_exits_4)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	char *out, *err;
+
+	ck_assert_int_eq(chmod(sock_path, 0), 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){"setpriv",
+				   "--bounding-set=-dac_override,-dac_read_search",
+				   BUILD_DIR "/sockwatchctl", "-s", sock_path,
+				   "status", NULL},
+			&out, &err),
+		4);
+	ck_assert_ptr_nonnull(strstr(err, "permission denied"));
+	ck_assert_ptr_nonnull(strstr(err, "sockwatch group"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(daemon_error_record_exits_1_with_its_message)
+{
+	pid_t pid = fake_daemon("{\"type\":\"error\",\"code\":\"unavailable\","
+				"\"message\":\"no picture yet\"}\n");
+
+	expect_exit((char *[]){"list", "--json", NULL}, 1, "no picture yet");
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(answer_cut_short_exits_1)
+{
+	pid_t pid = fake_daemon(
+		"{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
+		"{\"type\":\"group\",\"role\":\"listen\"}\n");
+
+	expect_exit((char *[]){"list", "--json", NULL}, 1, "cut short");
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(end_that_miscounts_exits_1)
+{
+	pid_t pid = fake_daemon(
+		"{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
+		"{\"type\":\"end\",\"count\":3,\"totals\":{}}\n");
+
+	expect_exit((char *[]){"list", NULL}, 1, "announced 3 groups");
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(environment_names_the_socket)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	char *out, *err;
+
+	setenv("SOCKWATCH_SOCKET", sock_path, 1);
+	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchctl",
+					    "status", NULL},
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "sockwatchd " SOCKWATCH_VERSION));
+	unsetenv("SOCKWATCH_SOCKET");
+	free(out);
+	free(err);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("exit statuses");
+
+	tcase_add_checked_fixture(tc, cli_setup, cli_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, not_running_exits_3_naming_the_socket);
+	tcase_add_test(tc, usage_errors_exit_2);
+	tcase_add_test(tc, help_and_version);
+	tcase_add_test(tc, permission_denied_exits_4);
+	tcase_add_test(tc, daemon_error_record_exits_1_with_its_message);
+	tcase_add_test(tc, answer_cut_short_exits_1);
+	tcase_add_test(tc, end_that_miscounts_exits_1);
+	tcase_add_test(tc, environment_names_the_socket);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,457 @@
+/* test_daemon.c - the socket file, signals, and clients that misbehave. */
+#include <check.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "tests.h"
+#include "util.h"
+
+#define LIST "{\"v\":1,\"cmd\":\"list\"}\n"
+#define STATUS "{\"v\":1,\"cmd\":\"status\"}\n"
+
+static char sock_path[100];
+static char *dir;
+
+static void dir_setup(void)
+{
+	netns_fresh();
+	dir = tmpdir_make();
+	snprintf(sock_path, sizeof(sock_path), "%s/run/s.sock", dir);
+}
+
+static void dir_teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(dir);
+}
+
+/* The type (and for errors the code) of a record line. */
+static void expect_record(const char *line, const char *type, const char *code)
+{
+	json_t *o;
+
+	ck_assert_msg(line != NULL, "no %s record", type);
+	o = json_doc(line);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "type")), type);
+	if (code)
+		ck_assert_str_eq(json_string_value(json_object_get(o, "code")),
+				 code);
+	json_decref(o);
+}
+
+/* Reads a whole listing off fd; returns the number of group records. */
+static size_t read_listing(int fd)
+{
+	char *line = client_line(fd, 10000);
+	size_t groups = 0;
+
+	expect_record(line, "header", NULL);
+	free(line);
+	while ((line = client_line(fd, 10000))) {
+		if (strncmp(line, "{\"type\":\"end\"", 13) == 0)
+			break;
+		expect_record(line, "group", NULL);
+		groups++;
+		free(line);
+	}
+	ck_assert_msg(line != NULL, "listing without end");
+	free(line);
+	return groups;
+}
+
+/* The status record; retried while the daemon is too busy to take us. */
+static json_t *status_of(const char *sock)
+{
+	uint64_t deadline = now_ms() + 10000;
+	json_t *o = NULL;
+	char *line;
+	int fd;
+
+	do {
+		json_decref(o);
+		fd = client_connect(sock);
+		ck_assert_int_ge(fd, 0);
+		client_send(fd, STATUS, strlen(STATUS));
+		line = client_line(fd, 10000);
+		ck_assert_ptr_nonnull(line);
+		o = json_doc(line);
+		free(line);
+		close(fd);
+		if (strcmp(json_string_value(json_object_get(o, "type")),
+			   "status") == 0)
+			return o;
+		usleep(50000);
+	} while (now_ms() < deadline);
+	ck_abort_msg("no status record");
+	return NULL;
+}
+
+static json_int_t status_num(const char *sock, const char *key)
+{
+	json_t *o = status_of(sock);
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	json_decref(o);
+	return v;
+}
+
+START_TEST(socket_file_mode_and_directory)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	struct stat st;
+	char run[200];
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	ck_assert_int_eq(stat(run, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+	ck_assert_int_eq(stat(sock_path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0660);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+	ck_assert_int_ne(access(sock_path, F_OK), 0); /* removed at exit */
+}
+END_TEST
+
+START_TEST(stale_socket_file_is_replaced)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	char run[200];
+	pid_t pid;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	ck_assert_int_eq(mkdir(run, 0700), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd); /* the file stays, nobody listens: a dead daemon's */
+	pid = daemon_start(sock_path, NULL);
+	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+static int daemon_must_fail(const char *why)
+{
+	char *out, *err;
+	int rc = run_cmd((char *[]){BUILD_DIR "/sockwatchd", "--socket",
+				    sock_path, NULL},
+			 &out, &err);
+
+	ck_assert_msg(strstr(err, why) != NULL, "stderr: %s", err);
+	free(out);
+	free(err);
+	return rc;
+}
+
+START_TEST(live_daemon_is_not_replaced)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	json_int_t first = status_num(sock_path, "pid");
+
+	ck_assert_int_eq(daemon_must_fail("another sockwatchd is serving"), 1);
+	ck_assert_int_eq(status_num(sock_path, "pid"), first);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(non_socket_file_is_not_removed)
+{
+	char run[200];
+	FILE *f;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	ck_assert_int_eq(mkdir(run, 0700), 0);
+	f = fopen(sock_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(daemon_must_fail("is not a socket"), 1);
+	ck_assert_int_eq(access(sock_path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+	char *out, *err;
+
+	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchd",
+					    "--interval", "0", NULL},
+				 &out, &err),
+			 2);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchd", "--bogus",
+					    NULL},
+				 &out, &err),
+			 2);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchd", "--help",
+					    NULL},
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "--interval MS"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(sighup_keeps_clients)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	int fd = client_connect(sock_path);
+	char *line;
+
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	usleep(100000);
+	client_send(fd, STATUS, strlen(STATUS));
+	line = client_line(fd, 5000);
+	expect_record(line, "status", NULL);
+	free(line);
+	close(fd);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(bad_requests_get_errors_and_the_connection_lives)
+{
+	static const char *const cases[][2] = {
+		{"this is not json\n", "bad_request"},
+		{"{\"v\":1,\"cmd\":\"reboot\"}\n", "unknown_command"},
+		{"{\"v\":9,\"cmd\":\"list\"}\n", "bad_version"},
+		{"{\"cmd\":\"list\"}\n", "bad_version"},
+		{"[1,2,3]\n", "bad_request"},
+		{"{\"v\":1,\"cmd\":\"list\",\"fresh\":\"yes\"}\n", "bad_request"},
+		{"\xff\xfe\n", "bad_request"},
+	};
+	pid_t pid;
+	int fd;
+	size_t i;
+	char *line;
+
+	net_listen("127.0.0.1:7001", 1, 0, NULL);
+	pid = daemon_start(sock_path, NULL);
+	fd = client_connect(sock_path);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		client_send(fd, cases[i][0], strlen(cases[i][0]));
+		line = client_line(fd, 5000);
+		expect_record(line, "error", cases[i][1]);
+		free(line);
+	}
+	client_send(fd, "\n\r\n" LIST, strlen(LIST) + 3); /* blank lines */
+	ck_assert_uint_eq(read_listing(fd), 1);
+	close(fd);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(pipelined_requests_answer_in_order)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	int fd = client_connect(sock_path);
+	char *line;
+
+	client_send(fd, LIST STATUS LIST, strlen(LIST STATUS LIST));
+	read_listing(fd);
+	line = client_line(fd, 5000);
+	expect_record(line, "status", NULL);
+	free(line);
+	read_listing(fd);
+	close(fd);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(overlong_line_is_too_large_and_closed)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	int fd = client_connect(sock_path);
+	size_t n = 70 * 1024;
+	char *big = malloc(n), *line;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', n);
+	client_send(fd, big, n);
+	line = client_line(fd, 5000);
+	expect_record(line, "error", "too_large");
+	free(line);
+	ck_assert_ptr_null(client_line(fd, 5000)); /* closed */
+	close(fd);
+	free(big);
+	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(silent_client_is_closed_others_served)
+{
+	pid_t pid = daemon_start(sock_path,
+				 (char *[]){"--client-timeout", "500", NULL});
+	int quiet = client_connect(sock_path);
+	uint64_t start = now_ms();
+	struct pollfd p = {quiet, POLLIN, 0};
+	char c;
+
+	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(read(quiet, &c, 1), 0); /* EOF: the daemon hung up */
+	ck_assert_uint_ge(now_ms() - start, 400);
+	close(quiet);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* Enough connections to make a listing much larger than socket buffers. */
+static void make_load(int pairs)
+{
+	struct rlimit rl;
+	int l, i;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	l = net_listen("127.0.0.1:7000", pairs, 0, NULL);
+	for (i = 0; i < pairs; i++)
+		net_connect("127.0.0.1:7000", NULL, 0);
+	(void)l; /* left unaccepted: the queue holds the server sides */
+}
+
+START_TEST(reader_that_stops_is_dropped_not_waited_for)
+{
+	pid_t pid;
+	int stuck;
+
+	make_load(2000);
+	pid = daemon_start(sock_path, (char *[]){"--client-timeout", "700",
+						 NULL});
+	stuck = client_connect(sock_path);
+	client_send(stuck, LIST, strlen(LIST)); /* and never reads */
+	usleep(100000);
+	ck_assert_int_eq(status_num(sock_path, "clients"), 2);
+	usleep(2500000); /* the timeout, plus a sweep period */
+	ck_assert_int_eq(status_num(sock_path, "clients"), 1);
+	close(stuck);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(two_hundred_clients_at_once)
+{
+	pid_t pid;
+	int fds[200], i;
+
+	make_load(300);
+	pid = daemon_start(sock_path, NULL);
+	for (i = 0; i < 200; i++) {
+		fds[i] = client_connect(sock_path);
+		ck_assert_int_ge(fds[i], 0);
+		client_send(fds[i], LIST, strlen(LIST));
+	}
+	for (i = 0; i < 200; i++) {
+		ck_assert_uint_ge(read_listing(fds[i]), 2);
+		close(fds[i]);
+	}
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(clients_vanishing_mid_answer_cost_nothing)
+{
+	pid_t pid;
+	long rss_mid = 0, rss_end;
+	int round, i, fd;
+	char *line;
+
+	make_load(1000);
+	pid = daemon_start(sock_path, (char *[]){"--interval", "100", NULL});
+	for (round = 0; round < 6; round++) {
+		if (round == 2)
+			rss_mid = rss_kib(pid);
+		for (i = 0; i < 50; i++) {
+			fd = client_connect(sock_path);
+			client_send(fd, LIST, strlen(LIST));
+			line = client_line(fd, 5000); /* the header only */
+			free(line);
+			close(fd);
+		}
+	}
+	rss_end = rss_kib(pid);
+	ck_assert_msg(rss_end - rss_mid < 8192, "RSS grew %ld KiB",
+		      rss_end - rss_mid);
+	ck_assert_int_gt(status_num(sock_path, "polls"), 1); /* kept polling */
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+START_TEST(too_many_clients_are_told_so)
+{
+	struct rlimit rl = {4096, 4096};
+	enum { N = 1030 };
+	int fds[N], i, refused = 0;
+	pid_t pid;
+	char *line;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_ge(rl.rlim_cur, N + 100);
+	pid = daemon_start(sock_path, NULL);
+	for (i = 0; i < N; i++) {
+		fds[i] = client_connect(sock_path);
+		ck_assert_int_ge(fds[i], 0);
+	}
+	for (i = N - 20; i < N; i++) {
+		line = client_line(fds[i], 300);
+		if (line && strstr(line, "\"unavailable\""))
+			refused++;
+		free(line);
+	}
+	ck_assert_int_ge(refused, 1);
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+Suite *daemon_suite(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *file = tcase_create("socket file");
+	TCase *bad = tcase_create("bad clients");
+
+	tcase_add_checked_fixture(file, dir_setup, dir_teardown);
+	tcase_set_timeout(file, 60);
+	tcase_add_test(file, socket_file_mode_and_directory);
+	tcase_add_test(file, stale_socket_file_is_replaced);
+	tcase_add_test(file, live_daemon_is_not_replaced);
+	tcase_add_test(file, non_socket_file_is_not_removed);
+	tcase_add_test(file, usage_errors_exit_2);
+	tcase_add_test(file, sighup_keeps_clients);
+	suite_add_tcase(s, file);
+	tcase_add_checked_fixture(bad, dir_setup, dir_teardown);
+	tcase_set_timeout(bad, 120);
+	tcase_add_test(bad, bad_requests_get_errors_and_the_connection_lives);
+	tcase_add_test(bad, pipelined_requests_answer_in_order);
+	tcase_add_test(bad, overlong_line_is_too_large_and_closed);
+	tcase_add_test(bad, silent_client_is_closed_others_served);
+	tcase_add_test(bad, reader_that_stops_is_dropped_not_waited_for);
+	tcase_add_test(bad, two_hundred_clients_at_once);
+	tcase_add_test(bad, clients_vanishing_mid_answer_cost_nothing);
+	tcase_add_test(bad, too_many_clients_are_told_so);
+	suite_add_tcase(s, bad);
+	return s;
+}

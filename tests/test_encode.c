@@ -1,0 +1,287 @@
+/* test_encode.c - records as JSON: parsed back, and checked by the schema. */
+#include <check.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "encode.h"
+#include "snapshot.h"
+#include "tests.h"
+#include "util.h"
+
+static const char *namer(void *ctx, uint32_t ifindex)
+{
+	(void)ctx;
+	return ifindex == 3 ? "we\"ird\x01" : NULL;
+}
+
+/* A small host with one of everything the encoder has a branch for. */
+static struct snapshot *sample(const char *host)
+{
+	static const char *const spec[][5] = {
+		{"tcp", "listen", "0.0.0.0:22", "0.0.0.0:0", ""},
+		{"tcp", "established", "10.0.0.1:22", "10.0.0.9:50000", ""},
+		{"tcp", "time-wait", "10.0.0.1:22", "10.0.0.9:50001", ""},
+		{"tcp", "listen", "[::]:80", "[::]:0", ""},
+		{"tcp", "established", "[::ffff:127.0.0.1]:80",
+		 "[::ffff:127.0.0.1]:4000", ""},
+		{"tcp", "established", "127.0.0.1:4000", "127.0.0.1:80", ""},
+		{"tcp", "listen", "0.0.0.0:8080", "0.0.0.0:0", "3"},
+		{"tcp", "listen", "0.0.0.0:9090", "0.0.0.0:0", "7"},
+		{"udp", "unconnected", "[::1]:53", "[::]:0", ""},
+		{"udp", "established", "10.0.0.1:5000", "10.0.0.53:53", ""},
+		{"tcp", "syn-sent", "10.0.0.1:5001", "192.0.2.1:443", ""},
+	};
+	struct diag_result res = {0};
+	struct snapshot *s;
+	size_t i, n = sizeof(spec) / sizeof(spec[0]);
+
+	res.recs = calloc(n, sizeof(*res.recs));
+	ck_assert_ptr_nonnull(res.recs);
+	for (i = 0; i < n; i++)
+		res.recs[i] = rec_make(spec[i][0], spec[i][1], spec[i][2],
+				       spec[i][3], (uint32_t)atoi(spec[i][4]));
+	res.recs[0].cookie = 0xdeadbeef01ULL;
+	res.recs[3].flags |= REC_F_V6ONLY;
+	res.n = res.cap = n;
+	s = snapshot_new(&res, host, namer, NULL);
+	ck_assert_ptr_nonnull(s);
+	s->generation = 5;
+	s->taken_at.tv_sec = 1764000000;
+	s->taken_at.tv_nsec = 7000000;
+	return s;
+}
+
+static json_t *group_json(struct snapshot *s, size_t gi)
+{
+	struct jbuf b = {0};
+	json_error_t jerr;
+	json_t *o;
+
+	encode_group(&b, s, gi);
+	ck_assert(!b.oom);
+	ck_assert_int_eq(b.p[b.len - 1], '\n');
+	ck_assert_ptr_null(memchr(b.p, '\n', b.len - 1)); /* one line */
+	o = json_loadb(b.p, b.len, 0, &jerr);
+	ck_assert_msg(o != NULL, "%s: %.*s", jerr.text, (int)b.len, b.p);
+	jbuf_free(&b);
+	return o;
+}
+
+static json_t *find_group(struct snapshot *s, const char *role, int port)
+{
+	size_t i;
+
+	for (i = 0; i < s->grouping.ngroups; i++) {
+		json_t *g = group_json(s, i);
+		json_t *ep = json_object_get(g, "endpoint");
+
+		if (strcmp(json_string_value(json_object_get(g, "role")),
+			   role) == 0 &&
+		    json_integer_value(json_object_get(ep, "port")) == port)
+			return g;
+		json_decref(g);
+	}
+	ck_abort_msg("no %s group on port %d", role, port);
+	return NULL;
+}
+
+START_TEST(listen_group_fields)
+{
+	struct snapshot *s = sample("h");
+	json_t *g = find_group(s, "listen", 22);
+	json_t *sock = json_array_get(json_object_get(g, "sockets"), 0);
+	json_t *counts = json_object_get(g, "counts");
+
+	ck_assert_str_eq(json_string_value(json_object_get(g, "type")), "group");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "proto")), "tcp");
+	ck_assert_int_eq(json_array_size(json_object_get(g, "connections")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(counts, "listen")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(counts, "time-wait")), 1);
+	ck_assert_ptr_nonnull(json_object_get(g, "accept_queue"));
+	ck_assert_ptr_null(json_object_get(g, "local"));
+	ck_assert_str_eq(json_string_value(json_object_get(sock, "cookie")),
+			 "deadbeef01");
+	ck_assert_str_eq(json_string_value(json_object_get(sock, "state")),
+			 "listen");
+	ck_assert(json_is_null(json_object_get(sock, "dev")));
+	ck_assert_ptr_null(json_object_get(sock, "v6only"));
+	json_decref(g);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(mapped_addresses_and_v6only)
+{
+	struct snapshot *s = sample("h");
+	json_t *g = find_group(s, "listen", 80);
+	json_t *c = json_array_get(json_object_get(g, "connections"), 0);
+	json_t *l = json_array_get(json_object_get(g, "sockets"), 0);
+
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(c, "local"), "addr")),
+			 "::ffff:127.0.0.1");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "family")),
+			 "inet6");
+	ck_assert(json_is_true(json_object_get(l, "v6only")));
+	ck_assert(json_is_false(json_object_get(c, "v6only")));
+	json_decref(g);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(devices_named_escaped_or_by_index)
+{
+	struct snapshot *s = sample("h");
+	json_t *g = find_group(s, "listen", 8080), *g2;
+
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(g, "endpoint"), "dev")),
+			 "we\"ird\x01");
+	g2 = find_group(s, "listen", 9090);
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(g2, "endpoint"), "dev")),
+			 "if7");
+	json_decref(g);
+	json_decref(g2);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(outbound_groups_and_udp_states)
+{
+	struct snapshot *s = sample("h");
+	json_t *local = find_group(s, "outbound", 80);
+	json_t *far = find_group(s, "outbound", 443);
+	json_t *udp = find_group(s, "listen", 53);
+	json_t *u = json_array_get(json_object_get(udp, "sockets"), 0);
+
+	ck_assert(json_is_true(json_object_get(local, "local")));
+	ck_assert(json_is_false(json_object_get(far, "local")));
+	ck_assert_int_eq(json_array_size(json_object_get(far, "sockets")), 0);
+	ck_assert_ptr_null(json_object_get(udp, "accept_queue"));
+	ck_assert_str_eq(json_string_value(json_object_get(u, "state")),
+			 "unconnected");
+	json_decref(local);
+	json_decref(far);
+	json_decref(udp);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(header_and_end)
+{
+	struct snapshot *s = sample("ho\"st\n\xc3\xa9");
+	struct jbuf b = {0};
+	json_t *h, *e;
+
+	s->taken_mono_ms = 1000;
+	encode_header(&b, s, 1250, 1000);
+	h = json_loadb(b.p, b.len, 0, NULL);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "schema")),
+			 "sockwatch/1");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "host")),
+			 "ho\"st\n??");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "taken_at")),
+			 "2025-11-24T16:00:00.007Z");
+	ck_assert_int_eq(json_integer_value(json_object_get(h, "age_ms")), 250);
+	jbuf_reset(&b);
+	encode_end(&b, s, s->grouping.ngroups);
+	e = json_loadb(b.p, b.len, 0, NULL);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "count")),
+			 (json_int_t)s->grouping.ngroups);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(e, "totals"), "udp")),
+			 2);
+	json_decref(h);
+	json_decref(e);
+	jbuf_free(&b);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(cache_is_the_groups_in_order)
+{
+	struct snapshot *s = sample("h");
+	struct jbuf all = {0};
+	const char *p;
+	size_t i, len, off = 0;
+
+	for (i = 0; i < s->grouping.ngroups; i++)
+		encode_group(&all, s, i);
+	/* Small spans, as a slow reader drains them. */
+	for (;;) {
+		ck_assert_int_eq(snapshot_cache_span(s, off, 10, &p, &len), 0);
+		if (len == 0)
+			break;
+		ck_assert_uint_le(off + len, all.len);
+		ck_assert_mem_eq(p, all.p + off, len);
+		off += len > 10 ? 10 : len;
+	}
+	ck_assert_uint_eq(off, all.len);
+	ck_assert_uint_eq(s->cache_groups, s->grouping.ngroups);
+	jbuf_free(&all);
+	snapshot_unref(s);
+}
+END_TEST
+
+/* The document as sockwatchctl --json assembles it, through the schema. */
+START_TEST(document_validates_against_schema)
+{
+	struct snapshot *s = sample("h");
+	char path[] = "/tmp/sockwatch-doc.XXXXXX";
+	struct jbuf b = {0};
+	size_t i;
+	char *out, *err;
+	int fd = mkstemp(path), rc;
+	FILE *f = fdopen(fd, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"schema\":\"sockwatch/1\",\"host\":\"h\",\"generation\":5,"
+	      "\"taken_at\":\"2025-11-24T16:00:00.007Z\",\"scan_us\":1,"
+	      "\"age_ms\":0,\"interval_ms\":1000,\"udp_available\":true,"
+	      "\"groups\":[",
+	      f);
+	for (i = 0; i < s->grouping.ngroups; i++) {
+		jbuf_reset(&b);
+		encode_group(&b, s, i);
+		fprintf(f, "%s{%.*s", i ? "," : "",
+			(int)(b.len - 1 - strlen("{\"type\":\"group\",")),
+			b.p + strlen("{\"type\":\"group\","));
+	}
+	fprintf(f, "],\"totals\":{\"sockets\":%zu,\"groups\":%zu,\"tcp\":%zu,"
+		   "\"udp\":%zu}}",
+		s->n, s->grouping.ngroups, s->ntcp, s->nudp);
+	fclose(f);
+	rc = run_cmd((char *[]){"tests/schema-check", path, NULL}, &out, &err);
+	ck_assert_msg(rc == 0, "schema: %s", err);
+	free(out);
+	free(err);
+	unlink(path);
+	jbuf_free(&b);
+	snapshot_unref(s);
+}
+END_TEST
+
+Suite *encode_suite(void)
+{
+	Suite *s = suite_create("encode");
+	TCase *tc = tcase_create("records");
+
+	tcase_add_test(tc, listen_group_fields);
+	tcase_add_test(tc, mapped_addresses_and_v6only);
+	tcase_add_test(tc, devices_named_escaped_or_by_index);
+	tcase_add_test(tc, outbound_groups_and_udp_states);
+	tcase_add_test(tc, header_and_end);
+	tcase_add_test(tc, cache_is_the_groups_in_order);
+	tcase_add_test(tc, document_validates_against_schema);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,380 @@
+/* test_live.c - real sockets, the real daemon and CLI, and ss beside them. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "tests.h"
+#include "util.h"
+
+/* The ports of the client sockets whose numbers the kernel picked. */
+struct world {
+	int c8080a, c8080b, c8080q;
+	int c8083v4, c8083v6;
+	int c8084v4, c8084v6;
+	int c8085;
+	int c8086tw, c8086cw;
+	int u5300;
+};
+
+static void world_tcp(struct world *w)
+{
+	int l, fd;
+
+	l = net_listen("127.0.0.1:8080", 16, 0, NULL);
+	w->c8080a = net_port(net_connect("127.0.0.1:8080", NULL, 0));
+	net_accept(l);
+	w->c8080b = net_port(net_connect("127.0.0.1:8080", NULL, 0));
+	net_accept(l);
+	w->c8080q = net_port(net_connect("127.0.0.1:8080", NULL, 0));
+	net_listen("0.0.0.0:8081", 4, NET_REUSEPORT, NULL);
+	net_listen("0.0.0.0:8081", 4, NET_REUSEPORT, NULL);
+	net_listen("127.0.0.1:8082", 4, 0, NULL);
+	net_listen("127.0.0.2:8082", 4, 0, NULL);
+	l = net_listen("[::]:8083", 4, 0, NULL);
+	w->c8083v4 = net_port(net_connect("127.0.0.1:8083", NULL, 0));
+	net_accept(l);
+	w->c8083v6 = net_port(net_connect("[::1]:8083", NULL, 0));
+	net_accept(l);
+	l = net_listen("[::]:8084", 4, NET_V6ONLY, NULL);
+	fd = net_listen("0.0.0.0:8084", 4, 0, NULL);
+	w->c8084v6 = net_port(net_connect("[::1]:8084", NULL, 0));
+	net_accept(l);
+	w->c8084v4 = net_port(net_connect("127.0.0.1:8084", NULL, 0));
+	net_accept(fd);
+	l = net_listen("0.0.0.0:8085", 4, 0, "lo");
+	w->c8085 = net_port(net_connect("127.0.0.1:8085", NULL, 0));
+	net_accept(l);
+}
+
+/* TIME-WAIT on the server side (it closes first), CLOSE-WAIT too. */
+static void world_closing(struct world *w)
+{
+	int l = net_listen("127.0.0.1:8086", 4, 0, NULL), c, s;
+
+	c = net_connect("127.0.0.1:8086", NULL, 0);
+	w->c8086tw = net_port(c);
+	s = net_accept(l);
+	close(s);
+	usleep(20000);
+	close(c);
+	c = net_connect("127.0.0.1:8086", NULL, 0);
+	w->c8086cw = net_port(c);
+	net_accept(l);
+	close(c); /* the server side never closes: CLOSE-WAIT */
+	usleep(50000);
+}
+
+static void world_udp_and_shared(struct world *w)
+{
+	/* Two clients on one local port, told apart by their peers. */
+	net_connect("127.0.0.1:8080", "127.0.0.1:40000", NET_REUSEADDR);
+	net_connect("127.0.0.1:8082", "127.0.0.1:40000", NET_REUSEADDR);
+	net_udp("127.0.0.1:5300", NULL, NET_REUSEPORT);
+	net_udp("127.0.0.1:5300", "127.0.0.1:5301", NET_REUSEPORT);
+	w->u5300 = net_port(net_udp("127.0.0.1:0", "127.0.0.1:5300", 0));
+	net_udp("[::1]:5302", NULL, 0);
+}
+
+static void world_build(struct world *w)
+{
+	world_tcp(w);
+	world_closing(w);
+	world_udp_and_shared(w);
+}
+
+static char sock_path[100];
+static pid_t daemon_pid;
+static char *dir;
+
+static void live_setup(void)
+{
+	netns_fresh();
+	dir = tmpdir_make();
+	snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
+	daemon_pid = daemon_start(sock_path,
+				  (char *[]){"--interval", "60000", NULL});
+}
+
+static void live_teardown(void)
+{
+	ck_assert_int_eq(daemon_stop(daemon_pid), 0);
+	rmdir(dir);
+	free(dir);
+}
+
+static json_t *list_fresh(char **raw)
+{
+	char *out, *err;
+	json_t *doc;
+
+	ck_assert_int_eq(ctl_run(sock_path, (char *[]){"list", "--json",
+						       "--fresh", NULL},
+				 &out, &err),
+			 0);
+	doc = json_doc(out);
+	if (raw)
+		*raw = out;
+	else
+		free(out);
+	free(err);
+	return doc;
+}
+
+/* Every cookie ss shows appears exactly once in the document. */
+static void compare_with_ss(json_t *doc, const char *ss)
+{
+	size_t i, j, m, total = 0, lines = 0;
+	const char *p;
+	json_t *g, *s;
+	char want[40];
+
+	for (p = strstr(ss, "sk:"); p; p = strstr(p + 3, "sk:")) {
+		size_t hits = 0;
+
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(p + 3, " \n"),
+			 p + 3);
+		json_array_foreach(json_object_get(doc, "groups"), i, g)
+		{
+			static const char *const mem[] = {"sockets",
+							  "connections"};
+
+			for (m = 0; m < 2; m++)
+				json_array_foreach(json_object_get(g, mem[m]),
+						   j, s)
+					hits += strcmp(json_string_value(
+							       json_object_get(
+								       s, "cookie")),
+						       want) == 0;
+		}
+		ck_assert_msg(hits == 1, "ss socket sk:%s appears %zu times",
+			      want, hits);
+		lines++;
+	}
+	json_array_foreach(json_object_get(doc, "groups"), i, g)
+		total += json_array_size(json_object_get(g, "sockets")) +
+			 json_array_size(json_object_get(g, "connections"));
+	ck_assert_uint_eq(total, lines);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(doc, "totals"), "sockets")),
+			 (json_int_t)lines);
+}
+
+START_TEST(every_ss_socket_exactly_once)
+{
+	struct world w;
+	char *ss;
+	json_t *doc;
+
+	world_build(&w);
+	doc = list_fresh(NULL);
+	ck_assert_int_eq(run_cmd((char *[]){"ss", "-tuanHe", NULL}, &ss, NULL),
+			 0);
+	compare_with_ss(doc, ss);
+	free(ss);
+	json_decref(doc);
+}
+END_TEST
+
+/* Asserts which group (and which member list) holds a socket. */
+static json_t *expect_in(json_t *doc, const char *proto, const char *local,
+			 const char *remote, const char *group,
+			 const char *member)
+{
+	const char *got_member = NULL;
+	json_t *g = NULL, *s;
+	char name[128];
+
+	s = net_find(doc, proto, local, remote, &g, &got_member);
+	ck_assert_msg(s != NULL, "%s %s -> %s not listed", proto, local,
+		      remote);
+	ck_assert_msg(strcmp(net_group_name(g, name, sizeof(name)), group) == 0,
+		      "%s %s -> %s is in \"%s\", not \"%s\"", proto, local,
+		      remote, name, group);
+	ck_assert_str_eq(got_member, member);
+	return s;
+}
+
+static const char *ep(char *buf, const char *addr, int port)
+{
+	snprintf(buf, 64, "%s:%d", addr, port);
+	return buf;
+}
+
+START_TEST(grouping_socket_by_socket)
+{
+	struct world w;
+	json_t *doc, *s, *g;
+	const char *mem;
+	char a[64], b[64];
+
+	world_build(&w);
+	doc = list_fresh(NULL);
+	expect_in(doc, "tcp", "127.0.0.1:8080", "0.0.0.0:0",
+		  "listen tcp 127.0.0.1:8080", "sockets");
+	expect_in(doc, "tcp", "127.0.0.1:8080", ep(a, "127.0.0.1", w.c8080a),
+		  "listen tcp 127.0.0.1:8080", "connections");
+	s = expect_in(doc, "tcp", "127.0.0.1:8080",
+		      ep(a, "127.0.0.1", w.c8080q),
+		      "listen tcp 127.0.0.1:8080", "connections");
+	ck_assert_int_eq(json_integer_value(json_object_get(s, "inode")), 0);
+	s = expect_in(doc, "tcp", ep(a, "127.0.0.1", w.c8080b),
+		      "127.0.0.1:8080", "outbound tcp 127.0.0.1:8080",
+		      "connections");
+	ck_assert(net_find(doc, "tcp", "0.0.0.0:8081", "0.0.0.0:0", &g, &mem));
+	ck_assert_int_eq(json_array_size(json_object_get(g, "sockets")), 2);
+	expect_in(doc, "tcp", "127.0.0.2:8082", "0.0.0.0:0",
+		  "listen tcp 127.0.0.2:8082", "sockets");
+	expect_in(doc, "tcp", "::ffff:127.0.0.1:8083",
+		  ep(a, "::ffff:127.0.0.1", w.c8083v4), "listen tcp :::8083",
+		  "connections");
+	expect_in(doc, "tcp", "::1:8083", ep(a, "::1", w.c8083v6),
+		  "listen tcp :::8083", "connections");
+	ck_assert(net_find(doc, "tcp", ep(a, "127.0.0.1", w.c8083v4),
+			   "127.0.0.1:8083", &g, &mem));
+	ck_assert(json_is_true(json_object_get(g, "local")));
+	expect_in(doc, "tcp", "::1:8084", ep(a, "::1", w.c8084v6),
+		  "listen tcp :::8084", "connections");
+	expect_in(doc, "tcp", "127.0.0.1:8084", ep(b, "127.0.0.1", w.c8084v4),
+		  "listen tcp 0.0.0.0:8084", "connections");
+	expect_in(doc, "tcp", "127.0.0.1:8085", ep(a, "127.0.0.1", w.c8085),
+		  "listen tcp 0.0.0.0:8085%lo", "connections");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(closing_states_shared_ports_and_udp)
+{
+	struct world w;
+	json_t *doc, *s, *g;
+	const char *mem;
+	char a[64];
+
+	world_build(&w);
+	doc = list_fresh(NULL);
+	s = expect_in(doc, "tcp", "127.0.0.1:8086", ep(a, "127.0.0.1", w.c8086tw),
+		      "listen tcp 127.0.0.1:8086", "connections");
+	ck_assert_str_eq(json_string_value(json_object_get(s, "state")),
+			 "time-wait");
+	s = expect_in(doc, "tcp", "127.0.0.1:8086", ep(a, "127.0.0.1", w.c8086cw),
+		      "listen tcp 127.0.0.1:8086", "connections");
+	ck_assert_str_eq(json_string_value(json_object_get(s, "state")),
+			 "close-wait");
+	expect_in(doc, "tcp", "127.0.0.1:40000", "127.0.0.1:8080",
+		  "outbound tcp 127.0.0.1:8080", "connections");
+	expect_in(doc, "tcp", "127.0.0.1:40000", "127.0.0.1:8082",
+		  "outbound tcp 127.0.0.1:8082", "connections");
+	expect_in(doc, "udp", "127.0.0.1:5300", "0.0.0.0:0",
+		  "listen udp 127.0.0.1:5300", "sockets");
+	expect_in(doc, "udp", "127.0.0.1:5300", "127.0.0.1:5301",
+		  "listen udp 127.0.0.1:5300", "connections");
+	expect_in(doc, "udp", ep(a, "127.0.0.1", w.u5300), "127.0.0.1:5300",
+		  "outbound udp 127.0.0.1:5300", "connections");
+	ck_assert(net_find(doc, "udp", ep(a, "127.0.0.1", w.u5300),
+			   "127.0.0.1:5300", &g, &mem));
+	ck_assert(json_is_true(json_object_get(g, "local")));
+	s = expect_in(doc, "udp", "::1:5302", ":::0", "listen udp ::1:5302",
+		      "sockets");
+	ck_assert_str_eq(json_string_value(json_object_get(s, "state")),
+			 "unconnected");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(real_document_validates_against_schema)
+{
+	struct world w;
+	char path[] = "/tmp/sockwatch-live.XXXXXX";
+	char *raw, *out, *err;
+	json_t *doc;
+	int fd, rc;
+
+	world_build(&w);
+	doc = list_fresh(&raw);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
+	close(fd);
+	rc = run_cmd((char *[]){"tests/schema-check", path, NULL}, &out, &err);
+	ck_assert_msg(rc == 0, "schema says: %s", err);
+	unlink(path);
+	free(raw);
+	free(out);
+	free(err);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(cached_answer_until_fresh)
+{
+	json_t *doc, *g;
+	const char *mem;
+	char *out;
+	json_int_t gen;
+
+	doc = list_fresh(NULL);
+	gen = json_integer_value(json_object_get(doc, "generation"));
+	json_decref(doc);
+	net_listen("127.0.0.1:9999", 1, 0, NULL);
+	ck_assert_int_eq(ctl_run(sock_path, (char *[]){"list", "--json", NULL},
+				 &out, NULL),
+			 0);
+	doc = json_doc(out);
+	free(out);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "generation")),
+			 gen);
+	ck_assert_ptr_nonnull(json_object_get(doc, "age_ms"));
+	ck_assert_ptr_null(net_find(doc, "tcp", "127.0.0.1:9999", "0.0.0.0:0",
+				    &g, &mem));
+	json_decref(doc);
+	doc = list_fresh(NULL);
+	ck_assert_int_gt(json_integer_value(json_object_get(doc, "generation")),
+			 gen);
+	ck_assert_ptr_nonnull(net_find(doc, "tcp", "127.0.0.1:9999",
+				       "0.0.0.0:0", &g, &mem));
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(table_for_a_person)
+{
+	struct world w;
+	char *out;
+	size_t listens = 0;
+	const char *p;
+
+	world_build(&w);
+	ck_assert_int_eq(ctl_run(sock_path, (char *[]){"list", "--fresh", NULL},
+				 &out, NULL),
+			 0);
+	for (p = out; (p = strstr(p, "\nLISTEN ")); p++)
+		listens++;
+	/* 8080 8081 8082x2 8083 8084x2 8085 8086, udp 5300 5302 */
+	ck_assert_uint_eq(listens, 11);
+	ck_assert_ptr_nonnull(strstr(out, "0.0.0.0%lo:8085"));
+	ck_assert_ptr_nonnull(strstr(out, "[::ffff:127.0.0.1]:8083"));
+	ck_assert_ptr_nonnull(strstr(out, "(local)"));
+	ck_assert_ptr_nonnull(strstr(out, "time-wait"));
+	free(out);
+}
+END_TEST
+
+Suite *live_suite(void)
+{
+	Suite *s = suite_create("live");
+	TCase *tc = tcase_create("namespace");
+
+	tcase_add_checked_fixture(tc, live_setup, live_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, every_ss_socket_exactly_once);
+	tcase_add_test(tc, grouping_socket_by_socket);
+	tcase_add_test(tc, closing_states_shared_ports_and_udp);
+	tcase_add_test(tc, real_document_validates_against_schema);
+	tcase_add_test(tc, cached_answer_until_fresh);
+	tcase_add_test(tc, table_for_a_person);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,15 @@
+/* tests.h - the suites of the sockwatch test binary. */
+#ifndef SOCKWATCH_TESTS_H
+#define SOCKWATCH_TESTS_H
+
+#include <check.h>
+
+Suite *group_suite(void);
+Suite *diag_suite(void);
+Suite *encode_suite(void);
+Suite *proto_suite(void);
+Suite *daemon_suite(void);
+Suite *cli_suite(void);
+Suite *live_suite(void);
+
+#endif
