@@ -70,14 +70,14 @@ check: all $(TESTS)
 
 # The same suite built with AddressSanitizer and UBSan, in its own tree.
 check-asan:
-	$(MAKE) B=build/asan CC=clang \
+	$(MAKE) B=build/asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
 # The daemon under valgrind while the integration tests drive it.
 check-valgrind: all $(TESTS)
 	SOCKWATCH_DAEMON_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --quiet" \
-	  CK_DEFAULT_TIMEOUT=120 tests/run $(TESTS)
+	  CK_TIMEOUT_MULTIPLIER=4 tests/run $(TESTS)
 
 bench: all $(BENCHES)
 	bench/run

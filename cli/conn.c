@@ -104,14 +104,18 @@ static ssize_t conn_fill(struct conn *c)
 
 char *conn_line(struct conn *c, size_t *len)
 {
-	size_t scanned = c->off;
-	char *nl, *line;
+	size_t scanned = c->off, seen;
+	char *nl = NULL, *line;
 
-	while (!(nl = memchr(c->buf + scanned, '\n', c->len - scanned))) {
-		scanned = c->len - c->off; /* conn_fill moves lines to 0 */
+	for (;;) {
+		if (c->len > scanned)
+			nl = memchr(c->buf + scanned, '\n', c->len - scanned);
+		if (nl)
+			break;
+		seen = c->len - c->off; /* conn_fill may move the line to 0 */
 		if (conn_fill(c) == 0)
 			return NULL; /* a partial last line is no record */
-		scanned += c->off;
+		scanned = c->off + seen;
 	}
 	line = c->buf + c->off;
 	*nl = '\0';

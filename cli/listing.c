@@ -114,7 +114,10 @@ int listing_json(struct conn *c, FILE *out)
 	fputc('{', out);
 	listing_members(head, out);
 	fputs(",\"groups\":[", out);
-	while (!is_end(line = listing_next(c, &len), len)) {
+	for (;;) {
+		line = listing_next(c, &len);
+		if (is_end(line, len))
+			break;
 		if (groups++)
 			fputc(',', out);
 		listing_group_json(line, len, out);
@@ -136,7 +139,10 @@ int listing_table(struct conn *c, FILE *out)
 	char *line;
 
 	render_header(head, out);
-	while (!is_end(line = listing_next(c, &len), len)) {
+	for (;;) {
+		line = listing_next(c, &len);
+		if (is_end(line, len))
+			break;
 		g = listing_record(line, len, "group");
 		render_group(g, out);
 		json_decref(g);

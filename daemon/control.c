@@ -156,7 +156,7 @@ static void client_request(struct control *ctl, struct client *c,
 static void client_next(struct control *ctl, struct client *c)
 {
 	while (c->reply == REPLY_NONE && !c->closing) {
-		char *nl = memchr(c->in.p, '\n', c->in.len);
+		char *nl = c->in.len ? memchr(c->in.p, '\n', c->in.len) : NULL;
 		size_t len = nl ? (size_t)(nl - c->in.p) : c->in.len;
 
 		if (!nl && c->in.len > PROTO_MAX_LINE) {

@@ -205,7 +205,8 @@ static int gb_sort_groups(struct gb *b)
 		return -1;
 	for (i = 0; i < b->ngroups; i++)
 		b->groups[i].first = (uint32_t)i; /* remember the old id */
-	qsort(b->groups, b->ngroups, sizeof(*b->groups), group_cmp);
+	if (b->ngroups) /* groups is NULL on an empty host */
+		qsort(b->groups, b->ngroups, sizeof(*b->groups), group_cmp);
 	for (i = 0; i < b->ngroups; i++)
 		newid[b->groups[i].first] = (uint32_t)i;
 	for (i = 0; i < b->n; i++)
