@@ -38,8 +38,8 @@ CLI     := $(B)/sockwatchctl
 TESTS   := $(B)/sockwatch-tests
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
 
-.PHONY: all check check-asan check-valgrind bench install uninstall clean \
-        format lint
+.PHONY: all check check-asan check-valgrind check-packaging demo bench \
+        install uninstall clean format lint
 
 all: $(LIB) $(DAEMON) $(CLI)
 
@@ -79,6 +79,25 @@ check-valgrind: all $(TESTS)
 	SOCKWATCH_DAEMON_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --quiet" \
 	  CK_TIMEOUT_MULTIPLIER=4 tests/run $(TESTS)
 
+# What a packager meets: man pages lint clean, units that verify, and a
+# service hardened to an exposure of 2.0 or less (systemd counts in tenths).
+check-packaging: all
+	mandoc -T lint -W warning man/*.[0-9]
+	rm -rf $(B)/units && mkdir -p $(B)/units
+	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(CURDIR)/$(B)/|' \
+	  systemd/sockwatchd.service > $(B)/units/sockwatchd.service
+	cp systemd/sockwatchd.socket $(B)/units/
+	cd $(B)/units && systemd-analyze verify --man=no ./sockwatchd.service ./sockwatchd.socket
+	systemd-analyze security --offline=yes --threshold=20 \
+	  $(B)/units/sockwatchd.service > $(B)/units/security.txt \
+	  || { cat $(B)/units/security.txt; exit 1; }
+	tail -n 1 $(B)/units/security.txt
+	systemd-sysusers --dry-run - < systemd/sockwatch.sysusers
+
+# Start the daemon on a private socket, print this host's grouped list, stop.
+demo: all
+	tests/demo $(B)
+
 bench: all $(BENCHES)
 	bench/run
 
@@ -90,7 +109,7 @@ install: all
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/sockwatchctl
 	install -m 0644 man/sockwatchd.8 man/sockwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/sockwatch-json.7 $(DESTDIR)$(MANDIR)/man7/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/sockwatchd.service.in \
+	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|' systemd/sockwatchd.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service
 	install -m 0644 systemd/sockwatchd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/sockwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf
