@@ -30,6 +30,39 @@ static void scan_failed(struct scanner *sc, const char *what)
 	sc->last_errno = errno;
 }
 
+/*
+ * Keeps the array of a picture nobody holds any more for the next dump:
+ * memory the kernel has already paged in is much cheaper to fill than a
+ * fresh block of the same size, which each poll would otherwise be.
+ */
+static void scan_recycle(struct scanner *sc, struct snapshot *old)
+{
+	size_t cap;
+	struct sock_rec *recs = snapshot_release(old, &cap);
+
+	if (!recs)
+		return;
+	free(sc->spare);
+	sc->spare = recs;
+	sc->spare_cap = cap;
+}
+
+/* An array with room for about as many records as the last picture. */
+static int scan_array(struct scanner *sc, struct diag_result *res)
+{
+	size_t want = sc->hint + sc->hint / 8 + 64;
+
+	if (sc->spare && sc->spare_cap >= want) {
+		res->recs = sc->spare;
+		res->cap = sc->spare_cap;
+		sc->spare = NULL;
+		return 0;
+	}
+	res->cap = want;
+	res->recs = malloc(res->cap * sizeof(*res->recs));
+	return res->recs ? 0 : -1;
+}
+
 static void scan_publish(struct scanner *sc, struct snapshot *s,
 			 uint64_t start_us)
 {
@@ -48,7 +81,7 @@ static void scan_publish(struct scanner *sc, struct snapshot *s,
 	sc->last_errno = 0;
 	sc->last_scan_us = s->scan_us;
 	sc->hint = s->n;
-	snapshot_unref(sc->current);
+	scan_recycle(sc, sc->current);
 	sc->current = s;
 }
 
@@ -59,10 +92,7 @@ int scan_run(struct scanner *sc)
 	struct snapshot *s;
 
 	sc->polls++;
-	/* Size the array for last time's count: no regrowth on a steady host. */
-	res.cap = sc->hint + sc->hint / 8 + 64;
-	res.recs = malloc(res.cap * sizeof(*res.recs));
-	if (!res.recs) {
+	if (scan_array(sc, &res) < 0) {
 		scan_failed(sc, "memory");
 		return -1;
 	}
@@ -87,6 +117,8 @@ void scan_fini(struct scanner *sc)
 {
 	snapshot_unref(sc->current);
 	sc->current = NULL;
+	free(sc->spare);
+	sc->spare = NULL;
 	diag_close(sc->diag);
 	sc->diag = NULL;
 }

@@ -18,6 +18,8 @@ struct scanner {
 	uint64_t last_scan_us;
 	int last_errno; /* of the last failed poll, 0 after a good one */
 	size_t hint;    /* records in the last picture, to size the next */
+	struct sock_rec *spare; /* a released picture's array, to refill */
+	size_t spare_cap;
 };
 
 /* Opens the netlink socket. Returns 0, or -1 with errno. */

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -48,84 +49,113 @@ static const char *proto_word(uint8_t proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-static void encode_hex(struct jbuf *b, uint64_t v)
+/*
+ * A socket record is written with a cursor into room reserved once: this
+ * is the loop that runs for every socket of every listing, so it avoids
+ * stdio, strlen and a bounds check per field.
+ */
+#define SOCKET_JSON_MAX 640 /* two IPv6 ends, numbers, an escaped dev */
+
+static char *cat(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define CAT(p, lit) cat(p, lit, sizeof(lit) - 1)
+
+static char *put_u32(char *p, uint32_t v)
+{
+	char tmp[10];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return cat(p, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+static char *put_hex(char *p, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
-	char tmp[18];
-	size_t i = sizeof(tmp);
+	char tmp[16];
+	int i = sizeof(tmp);
 
-	tmp[--i] = '"';
 	do {
 		tmp[--i] = hex[v & 15];
 		v >>= 4;
 	} while (v);
-	tmp[--i] = '"';
-	jbuf_put(b, tmp + i, sizeof(tmp) - i);
+	return cat(p, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
-static void encode_dev(struct jbuf *b, const struct snapshot *s, uint32_t idx)
+static char *put_addr(char *p, uint8_t family, const uint8_t *addr)
 {
-	const char *name = snapshot_ifname(s, idx);
-	char num[16];
+	int i;
 
-	jbuf_key(b, "dev");
-	if (!idx) {
-		jbuf_puts(b, "null");
-		return;
+	if (family == AF_INET6)
+		return p + strlen(rec_addr_text(family, addr, p));
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = put_u32(p, addr[i]);
 	}
-	if (!name) { /* gone already: the index is all there is */
-		snprintf(num, sizeof(num), "if%u", (unsigned)idx);
-		name = num;
-	}
-	jbuf_str(b, name);
+	return p;
 }
 
-static void encode_addr_fields(struct jbuf *b, uint8_t family,
-			       const uint8_t *addr, uint16_t port)
+static char *put_endpoint(char *p, uint8_t family, const uint8_t *addr,
+			  uint16_t port)
 {
-	char text[INET6_ADDRSTRLEN];
-
-	jbuf_puts(b, "\"addr\":\"");
-	jbuf_puts(b, rec_addr_text(family, addr, text));
-	jbuf_puts(b, "\",\"port\":");
-	jbuf_u64(b, port);
+	p = CAT(p, "{\"addr\":\"");
+	p = put_addr(p, family, addr);
+	p = CAT(p, "\",\"port\":");
+	p = put_u32(p, port);
+	*p++ = '}';
+	return p;
 }
 
-static void encode_addr(struct jbuf *b, uint8_t family, const uint8_t *addr,
-			uint16_t port)
+static char *put_word(char *p, const char *w)
 {
-	jbuf_put(b, "{", 1);
-	encode_addr_fields(b, family, addr, port);
-	jbuf_put(b, "}", 1);
+	*p++ = '"';
+	p = cat(p, w, strlen(w));
+	*p++ = '"';
+	return p;
 }
 
 static void encode_socket(struct jbuf *b, const struct snapshot *s,
 			  const struct sock_rec *r)
 {
-	jbuf_puts(b, "{\"family\":\"");
-	jbuf_puts(b, family_word(r->family));
-	jbuf_puts(b, "\",\"state\":\"");
-	jbuf_puts(b, rec_state_name(r));
-	jbuf_puts(b, "\",\"local\":");
-	encode_addr(b, r->family, r->laddr, r->lport);
-	jbuf_puts(b, ",\"remote\":");
-	encode_addr(b, r->family, r->raddr, r->rport);
-	jbuf_puts(b, ",\"inode\":");
-	jbuf_u64(b, r->inode);
-	jbuf_puts(b, ",\"uid\":");
-	jbuf_u64(b, r->uid);
-	jbuf_puts(b, ",\"cookie\":");
-	encode_hex(b, r->cookie);
-	jbuf_puts(b, ",\"rqueue\":");
-	jbuf_u64(b, r->rqueue);
-	jbuf_puts(b, ",\"wqueue\":");
-	jbuf_u64(b, r->wqueue);
-	jbuf_put(b, ",", 1);
-	encode_dev(b, s, r->ifindex);
+	char *p;
+
+	if (jbuf_reserve(b, SOCKET_JSON_MAX) < 0)
+		return;
+	p = b->p + b->len;
+	p = CAT(p, "{\"family\":");
+	p = put_word(p, family_word(r->family));
+	p = CAT(p, ",\"state\":");
+	p = put_word(p, count_words[count_slot(r)]);
+	p = CAT(p, ",\"local\":");
+	p = put_endpoint(p, r->family, r->laddr, r->lport);
+	p = CAT(p, ",\"remote\":");
+	p = put_endpoint(p, r->family, r->raddr, r->rport);
+	p = CAT(p, ",\"inode\":");
+	p = put_u32(p, r->inode);
+	p = CAT(p, ",\"uid\":");
+	p = put_u32(p, r->uid);
+	p = CAT(p, ",\"cookie\":\"");
+	p = put_hex(p, r->cookie);
+	p = CAT(p, "\",\"rqueue\":");
+	p = put_u32(p, r->rqueue);
+	p = CAT(p, ",\"wqueue\":");
+	p = put_u32(p, r->wqueue);
+	p = CAT(p, ",\"dev\":");
+	p = cat(p, snapshot_dev_json(s, r->ifindex),
+		strlen(snapshot_dev_json(s, r->ifindex)));
 	if (r->family == AF_INET6)
-		jbuf_puts(b, r->flags & REC_F_V6ONLY ? ",\"v6only\":true"
-						     : ",\"v6only\":false");
-	jbuf_put(b, "}", 1);
+		p = r->flags & REC_F_V6ONLY ? CAT(p, ",\"v6only\":true")
+					    : CAT(p, ",\"v6only\":false");
+	*p++ = '}';
+	b->len = (size_t)(p - b->p);
 }
 
 static void encode_members(struct jbuf *b, const struct snapshot *s,
@@ -187,10 +217,14 @@ static void encode_endpoint(struct jbuf *b, const struct snapshot *s,
 {
 	jbuf_puts(b, ",\"endpoint\":{\"family\":\"");
 	jbuf_puts(b, family_word(ep->family));
-	jbuf_puts(b, "\",");
-	encode_addr_fields(b, ep->family, ep->addr, ep->port);
-	jbuf_put(b, ",", 1);
-	encode_dev(b, s, ep->ifindex);
+	jbuf_puts(b, "\",\"addr\":\"");
+	if (jbuf_reserve(b, INET6_ADDRSTRLEN) == 0)
+		b->len = (size_t)(put_addr(b->p + b->len, ep->family, ep->addr) -
+				  b->p);
+	jbuf_puts(b, "\",\"port\":");
+	jbuf_u64(b, ep->port);
+	jbuf_puts(b, ",\"dev\":");
+	jbuf_puts(b, snapshot_dev_json(s, ep->ifindex));
 	jbuf_put(b, "}", 1);
 }
 

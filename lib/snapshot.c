@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,26 @@ static const struct snapshot_ifname *ifname_find(const struct snapshot *s,
 		if (s->ifnames[i].ifindex == ifindex)
 			return &s->ifnames[i];
 	return NULL;
+}
+
+static int ifname_json(struct snapshot_ifname *t, const char *name)
+{
+	char num[16], buf[16];
+	struct jbuf b = {0};
+
+	if (!name) { /* gone already: the index is all there is */
+		snprintf(num, sizeof(num), "if%u", (unsigned)t->ifindex);
+		name = num;
+	}
+	snprintf(buf, sizeof(buf), "%s", name); /* the kernel's IFNAMSIZ */
+	jbuf_str(&b, buf);
+	if (b.oom) {
+		jbuf_free(&b);
+		return -1;
+	}
+	snprintf(t->json, sizeof(t->json), "%.*s", (int)b.len, b.p);
+	jbuf_free(&b);
+	return 0;
 }
 
 /* Remembers the names of the few devices sockets are bound to. */
@@ -38,19 +59,21 @@ static int snapshot_name_devs(struct snapshot *s, snapshot_namer namer,
 		s->ifnames = t;
 		t += s->nifnames++;
 		t->ifindex = idx;
-		t->name[0] = '\0';
 		name = namer ? namer(ctx, idx) : NULL;
-		if (name)
-			strncat(t->name, name, sizeof(t->name) - 1);
+		if (ifname_json(t, name) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-const char *snapshot_ifname(const struct snapshot *s, uint32_t ifindex)
+const char *snapshot_dev_json(const struct snapshot *s, uint32_t ifindex)
 {
-	const struct snapshot_ifname *t = ifname_find(s, ifindex);
+	const struct snapshot_ifname *t;
 
-	return t && t->name[0] ? t->name : NULL;
+	if (!ifindex)
+		return "null";
+	t = ifname_find(s, ifindex);
+	return t ? t->json : "null";
 }
 
 static void snapshot_count(struct snapshot *s)
@@ -73,17 +96,9 @@ struct snapshot *snapshot_new(struct diag_result *res, const char *host,
 	if (!s)
 		return NULL;
 	s->refs = 1;
-	/* The dump grew by doubling; give back what it did not use. */
-	if (res->n && res->n < res->cap) {
-		struct sock_rec *r = realloc(res->recs, res->n * sizeof(*r));
-
-		if (r) {
-			res->recs = r;
-			res->cap = res->n;
-		}
-	}
 	s->recs = res->recs;
 	s->n = res->n;
+	s->cap = res->cap;
 	s->flags = res->flags;
 	s->host = strdup(host ? host : "");
 	if (!s->host || group_build(s->recs, s->n, &s->grouping) < 0 ||
@@ -106,21 +121,40 @@ struct snapshot *snapshot_ref(struct snapshot *s)
 	return s;
 }
 
-void snapshot_unref(struct snapshot *s)
+struct sock_rec *snapshot_release(struct snapshot *s, size_t *cap)
 {
+	struct sock_rec *recs;
+
 	if (!s || --s->refs > 0)
-		return;
-	free(s->recs);
+		return NULL;
+	recs = s->recs;
+	*cap = s->cap;
 	free((char *)s->host);
 	free(s->ifnames);
 	group_free(&s->grouping);
 	jbuf_free(&s->cache);
 	free(s);
+	return recs;
 }
+
+void snapshot_unref(struct snapshot *s)
+{
+	size_t cap;
+
+	free(snapshot_release(s, &cap));
+}
+
+/* Bytes a listing takes, about: room reserved once is never copied. */
+#define CACHE_PER_SOCKET 224
+#define CACHE_PER_GROUP 256
 
 int snapshot_cache_span(struct snapshot *s, size_t off, size_t want,
 			const char **p, size_t *len)
 {
+	if (!s->cache.cap && s->grouping.ngroups)
+		jbuf_reserve(&s->cache, s->n * CACHE_PER_SOCKET +
+						s->grouping.ngroups *
+							CACHE_PER_GROUP);
 	while (s->cache.len - off < want &&
 	       s->cache_groups < s->grouping.ngroups) {
 		encode_group(&s->cache, s, s->cache_groups);

@@ -10,10 +10,10 @@
 #include "group.h"
 #include "jbuf.h"
 
-/* The name of a bound device, as the picture was taken. */
+/* A bound device as the picture was taken: its name as a JSON string. */
 struct snapshot_ifname {
 	uint32_t ifindex;
-	char name[16];
+	char json[16 * 6 + 3]; /* IFNAMSIZ bytes, each escaped at worst */
 };
 
 /*
@@ -30,6 +30,7 @@ struct snapshot {
 	const char *host;
 	struct sock_rec *recs;
 	size_t n;
+	size_t cap; /* records recs has room for: the array is reused */
 	size_t ntcp;
 	size_t nudp;
 	struct grouping grouping;
@@ -55,8 +56,18 @@ struct snapshot *snapshot_ref(struct snapshot *s);
 /* Drops a reference, freeing the snapshot with the last one. */
 void snapshot_unref(struct snapshot *s);
 
-/* The name of a bound device, NULL when unbound or unknown. */
-const char *snapshot_ifname(const struct snapshot *s, uint32_t ifindex);
+/*
+ * Drops a reference like snapshot_unref, but when it was the last one
+ * hands back the records array (with its capacity in *cap) for the next
+ * dump to fill, instead of freeing it. NULL when others still hold it.
+ */
+struct sock_rec *snapshot_release(struct snapshot *s, size_t *cap);
+
+/*
+ * A bound device as JSON: its quoted name, "ifN" when it had none by the
+ * time the picture was taken, null for 0 (unbound).
+ */
+const char *snapshot_dev_json(const struct snapshot *s, uint32_t ifindex);
 
 /*
  * The encoded group records from byte offset off on: at least want bytes
