@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "order.h"
+
 #define NONE UINT32_MAX
 
 /* Build state: groups found so far and a hash of their endpoints. */
@@ -19,7 +21,14 @@ struct gb {
 	uint32_t *tab; /* open addressing, group ids, NONE when empty */
 	size_t tabcap; /* a power of two */
 	uint32_t *gid; /* group of each record */
+	/* Ports with a listener, per protocol: most sockets need no lookup. */
+	uint8_t listening[2][65536 / 8];
 };
+
+static int port_listening(const struct gb *b, uint8_t proto, uint16_t port)
+{
+	return b->listening[proto == IPPROTO_UDP][port >> 3] & (1u << (port & 7));
+}
 
 /* Word at a time: every socket costs two to four lookups. */
 static uint32_t ep_hash(const struct endpoint *ep)
@@ -130,6 +139,8 @@ static uint32_t gb_serve(const struct gb *b, const struct sock_rec *like,
 	uint32_t id;
 	int a;
 
+	if (!port_listening(b, like->proto, port))
+		return NONE;
 	for (a = 0; a < 2; a++) {
 		ep_set(&ep, GROUP_LISTEN, like, addrs[a], port, dev);
 		id = gb_find(b, &ep);
@@ -159,6 +170,9 @@ static int gb_assign(struct gb *b)
 			if (pass == 0) {
 				ep_set(&ep, GROUP_LISTEN, r, r->laddr, r->lport,
 				       r->ifindex);
+				b->listening[r->proto == IPPROTO_UDP]
+					    [r->lport >> 3] |=
+					(uint8_t)(1u << (r->lport & 7));
 			} else {
 				b->gid[i] = gb_serve(b, r, r->laddr, r->lport,
 						     r->ifindex);
@@ -260,38 +274,19 @@ static void gb_layout(struct gb *b, uint32_t *order)
 	}
 }
 
-/* Members in a stable order: by remote end, then local end, then cookie. */
-static int member_cmp(const void *a, const void *b, void *arg)
-{
-	const struct sock_rec *recs = arg;
-	const struct sock_rec *x = &recs[*(const uint32_t *)a];
-	const struct sock_rec *y = &recs[*(const uint32_t *)b];
-	int c = memcmp(x->raddr, y->raddr, sizeof(x->raddr));
-
-	if (c)
-		return c;
-	if (x->rport != y->rport)
-		return x->rport - y->rport;
-	c = memcmp(x->laddr, y->laddr, sizeof(x->laddr));
-	if (c)
-		return c;
-	if (x->lport != y->lport)
-		return x->lport - y->lport;
-	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
-}
-
-static void gb_sort_members(struct gb *b, uint32_t *order)
+static int gb_sort_members(struct gb *b, uint32_t *order)
 {
 	size_t i;
 
 	for (i = 0; i < b->ngroups; i++) {
 		struct group *g = &b->groups[i];
 
-		qsort_r(order + g->first, g->nsock, sizeof(*order), member_cmp,
-			(void *)b->recs);
-		qsort_r(order + g->first + g->nsock, g->nconn, sizeof(*order),
-			member_cmp, (void *)b->recs);
+		if (order_sort(b->recs, order + g->first, g->nsock) < 0 ||
+		    order_sort(b->recs, order + g->first + g->nsock,
+			       g->nconn) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* Looks for the accepted socket whose 4-tuple mirrors r in listen group g. */
@@ -310,14 +305,10 @@ static int gb_has_peer(const struct gb *b, const uint32_t *order,
 	while (n > 0) {
 		const uint32_t *mid = lo + n / 2;
 		const struct sock_rec *m = &b->recs[*mid];
-		int c = memcmp(m->raddr, key.raddr, 16);
+		int c;
 
-		if (!c)
-			c = m->rport - key.rport;
-		if (!c)
-			c = memcmp(m->laddr, key.laddr, 16);
-		if (!c)
-			c = m->lport - key.lport;
+		key.cookie = m->cookie; /* any cookie will do */
+		c = order_cmp(m, &key);
 		if (!c)
 			return 1;
 		if (c < 0) {
@@ -421,7 +412,8 @@ int group_build(const struct sock_rec *recs, size_t n, struct grouping *g)
 	    gb_sort_groups(&b) < 0)
 		goto fail;
 	gb_layout(&b, order);
-	gb_sort_members(&b, order);
+	if (gb_sort_members(&b, order) < 0)
+		goto fail;
 	for (i = 0; i < b.ngroups; i++)
 		if (b.groups[i].ep.role == GROUP_OUTBOUND)
 			gb_mark_local(&b, order, &b.groups[i]);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "group.h"
+#include "order.h"
 #include "tests.h"
 #include "util.h"
 
@@ -406,6 +407,42 @@ START_TEST(many_sockets_scale)
 }
 END_TEST
 
+static int cmp_idx(const void *a, const void *b, void *arg)
+{
+	const struct sock_rec *r = arg;
+
+	return order_cmp(&r[*(const uint32_t *)a], &r[*(const uint32_t *)b]);
+}
+
+/* The radix path against a comparison sort, on keys that vary little. */
+START_TEST(radix_order_matches_comparison_order)
+{
+	size_t n = 5000, i;
+	struct sock_rec *r = calloc(n, sizeof(*r));
+	uint32_t *a = malloc(n * sizeof(*a)), *b = malloc(n * sizeof(*b));
+	unsigned seed = 7;
+
+	ck_assert(r && a && b);
+	for (i = 0; i < n; i++) {
+		r[i] = rec_make("tcp", "established", "[::ffff:10.0.0.1]:443",
+				"[::ffff:10.0.0.2]:1000", 0);
+		r[i].raddr[15] = (uint8_t)(rand_r(&seed) % 4);
+		r[i].raddr[3] = (uint8_t)(rand_r(&seed) % 2); /* not mapped */
+		r[i].rport = (uint16_t)(rand_r(&seed) % 50);
+		r[i].lport = (uint16_t)(rand_r(&seed) % 2);
+		r[i].cookie = rand_r(&seed) % 1000; /* ties on the 4-tuple */
+		a[i] = b[i] = (uint32_t)(n - 1 - i);
+	}
+	ck_assert_int_eq(order_sort(r, a, n), 0);
+	qsort_r(b, n, sizeof(*b), cmp_idx, r);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(order_cmp(&r[a[i]], &r[b[i]]), 0);
+	free(r);
+	free(a);
+	free(b);
+}
+END_TEST
+
 Suite *group_suite(void)
 {
 	Suite *s = suite_create("group");
@@ -427,6 +464,7 @@ Suite *group_suite(void)
 	tcase_add_test(tc, groups_and_members_come_sorted);
 	tcase_add_test(tc, bound_client_on_listening_port_counts_as_accepted);
 	tcase_add_test(tc, many_sockets_scale);
+	tcase_add_test(tc, radix_order_matches_comparison_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

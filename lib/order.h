@@ -1,0 +1,16 @@
+/* order.h - the order of a group's members: by remote end, local end, cookie. */
+#ifndef SOCKWATCH_ORDER_H
+#define SOCKWATCH_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockrec.h"
+
+/* Compares two records in member order (memcmp-like result). */
+int order_cmp(const struct sock_rec *x, const struct sock_rec *y);
+
+/* Sorts n record indices in member order. Returns 0, or -1 on ENOMEM. */
+int order_sort(const struct sock_rec *recs, uint32_t *idx, size_t n);
+
+#endif
