@@ -92,6 +92,9 @@ int scan_run(struct scanner *sc)
 	struct snapshot *s;
 
 	sc->polls++;
+	/* Nobody streams the current picture: its cache's pages can serve. */
+	if (sc->current && sc->current->refs == 1)
+		snapshot_take_cache(sc->current, &sc->spare_cache);
 	if (scan_array(sc, &res) < 0) {
 		scan_failed(sc, "memory");
 		return -1;
@@ -109,6 +112,7 @@ int scan_run(struct scanner *sc)
 		diag_result_free(&res);
 		return -1;
 	}
+	snapshot_give_cache(s, &sc->spare_cache);
 	scan_publish(sc, s, start);
 	return 0;
 }
@@ -119,6 +123,7 @@ void scan_fini(struct scanner *sc)
 	sc->current = NULL;
 	free(sc->spare);
 	sc->spare = NULL;
+	jbuf_free(&sc->spare_cache);
 	diag_close(sc->diag);
 	sc->diag = NULL;
 }

@@ -20,6 +20,7 @@ struct scanner {
 	size_t hint;    /* records in the last picture, to size the next */
 	struct sock_rec *spare; /* a released picture's array, to refill */
 	size_t spare_cap;
+	struct jbuf spare_cache; /* a cache's memory, to encode into again */
 };
 
 /* Opens the netlink socket. Returns 0, or -1 with errno. */

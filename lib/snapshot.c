@@ -115,6 +115,24 @@ struct snapshot *snapshot_new(struct diag_result *res, const char *host,
 	return s;
 }
 
+void snapshot_take_cache(struct snapshot *s, struct jbuf *into)
+{
+	jbuf_free(into);
+	*into = s->cache;
+	memset(&s->cache, 0, sizeof(s->cache));
+	s->cache_groups = 0;
+}
+
+void snapshot_give_cache(struct snapshot *s, struct jbuf *buf)
+{
+	jbuf_free(&s->cache);
+	s->cache = *buf;
+	s->cache.len = 0;
+	s->cache.oom = 0;
+	s->cache_groups = 0;
+	memset(buf, 0, sizeof(*buf));
+}
+
 struct snapshot *snapshot_ref(struct snapshot *s)
 {
 	s->refs++;
@@ -151,7 +169,7 @@ void snapshot_unref(struct snapshot *s)
 int snapshot_cache_span(struct snapshot *s, size_t off, size_t want,
 			const char **p, size_t *len)
 {
-	if (!s->cache.cap && s->grouping.ngroups)
+	if (!s->cache.len && s->grouping.ngroups)
 		jbuf_reserve(&s->cache, s->n * CACHE_PER_SOCKET +
 						s->grouping.ngroups *
 							CACHE_PER_GROUP);

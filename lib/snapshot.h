@@ -50,6 +50,17 @@ typedef const char *(*snapshot_namer)(void *ctx, uint32_t ifindex);
 struct snapshot *snapshot_new(struct diag_result *res, const char *host,
 			      snapshot_namer namer, void *ctx);
 
+/*
+ * Moves the memory of the encoded cache out into *into (freeing what was
+ * there), so the next picture can encode into pages already mapped. The
+ * snapshot stays whole: its cache is encoded again if anyone asks. Only
+ * for a snapshot no reader is streaming from (refs == 1).
+ */
+void snapshot_take_cache(struct snapshot *s, struct jbuf *into);
+
+/* Gives the cache the memory of buf (emptied) to encode into. */
+void snapshot_give_cache(struct snapshot *s, struct jbuf *buf);
+
 /* Takes one more reference. */
 struct snapshot *snapshot_ref(struct snapshot *s);
 
