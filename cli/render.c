@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define ADDR_W 30
+#define ADDR_W 28 /* two IPv4 ends and the rest fit in 100 columns */
 
 static json_int_t num(json_t *o, const char *key)
 {
@@ -112,9 +112,11 @@ void render_totals(json_t *end, FILE *out)
 {
 	json_t *t = json_object_get(end, "totals");
 
-	fprintf(out, "%lld sockets (%lld tcp, %lld udp) in %lld groups\n",
-		(long long)num(t, "sockets"), (long long)num(t, "tcp"),
-		(long long)num(t, "udp"), (long long)num(t, "groups"));
+	json_int_t n = num(t, "sockets"), g = num(t, "groups");
+
+	fprintf(out, "%lld socket%s (%lld tcp, %lld udp) in %lld group%s\n",
+		(long long)n, n == 1 ? "" : "s", (long long)num(t, "tcp"),
+		(long long)num(t, "udp"), (long long)g, g == 1 ? "" : "s");
 }
 
 void render_status(json_t *st, FILE *out)

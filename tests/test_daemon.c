@@ -430,6 +430,92 @@ START_TEST(too_many_clients_are_told_so)
 }
 END_TEST
 
+/* A datagram socket standing in for systemd's notification socket. */
+static int notify_socket(char *path, size_t size)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	snprintf(path, size, "%s/notify", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void expect_notify(int fd, const char *want)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	char buf[256];
+	ssize_t n;
+
+	ck_assert_msg(poll(&p, 1, 10000) == 1, "no %s", want);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, want);
+}
+
+START_TEST(ready_after_first_picture_and_stopping)
+{
+	char path[100];
+	int nfd = notify_socket(path, sizeof(path));
+	pid_t pid;
+
+	setenv("NOTIFY_SOCKET", path, 1);
+	pid = daemon_start(sock_path, NULL);
+	unsetenv("NOTIFY_SOCKET");
+	expect_notify(nfd, "READY=1");
+	/* READY comes after the first picture: it is there at once. */
+	ck_assert_int_ge(status_num(sock_path, "generation"), 1);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+	expect_notify(nfd, "STOPPING=1");
+	close(nfd);
+}
+END_TEST
+
+/* What systemd does: a bound, listening socket as fd 3, and its pid. */
+static pid_t daemon_activated(int lfd)
+{
+	pid_t pid = fork();
+	char num[16];
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_dies_with_parent();
+		dup2(lfd, 3);
+		snprintf(num, sizeof(num), "%d", (int)getpid());
+		setenv("LISTEN_PID", num, 1);
+		setenv("LISTEN_FDS", "1", 1);
+		/* a path that would fail: the passed socket must be used */
+		execl(BUILD_DIR "/sockwatchd", "sockwatchd", "--socket",
+		      "/nonexistent/dir/s.sock", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+START_TEST(socket_activation_uses_fd_3_and_leaves_the_file)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	char run[200];
+	pid_t pid;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	ck_assert_int_eq(mkdir(run, 0700), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 16), 0);
+	pid = daemon_activated(lfd);
+	close(lfd);
+	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
+	ck_assert_int_eq(status_num(sock_path, "pid"), pid);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+	/* systemd owns the file and keeps listening on it */
+	ck_assert_int_eq(access(sock_path, F_OK), 0);
+}
+END_TEST
+
 Suite *daemon_suite(void)
 {
 	Suite *s = suite_create("daemon");
@@ -444,6 +530,8 @@ Suite *daemon_suite(void)
 	tcase_add_test(file, non_socket_file_is_not_removed);
 	tcase_add_test(file, usage_errors_exit_2);
 	tcase_add_test(file, sighup_keeps_clients);
+	tcase_add_test(file, ready_after_first_picture_and_stopping);
+	tcase_add_test(file, socket_activation_uses_fd_3_and_leaves_the_file);
 	suite_add_tcase(s, file);
 	tcase_add_checked_fixture(bad, dir_setup, dir_teardown);
 	tcase_set_timeout(bad, 120);
