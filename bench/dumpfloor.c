@@ -28,16 +28,16 @@
 #include <unistd.h>
 
 /* The daemon's receive buffer size, so both read the same buffers. */
-#define FLOOR_BUFSZ      (64 * 1024)
+#define FLOOR_BUFSZ (64 * 1024)
 #define FLOOR_MAX_ROUNDS 100000
 
 struct floor {
 	struct mnl_socket *nl;
 	unsigned portid;
 	unsigned seq;
-	FILE *rec;       /* recording target, NULL when timing */
-	size_t msgs;     /* sock_diag messages seen in the last cycle */
-	unsigned intr;   /* dumps the kernel flagged NLM_F_DUMP_INTR */
+	FILE *rec;	 /* recording target, NULL when timing */
+	size_t msgs;	 /* sock_diag messages seen in the last cycle */
+	unsigned intr;	 /* dumps the kernel flagged NLM_F_DUMP_INTR */
 	unsigned no_udp; /* UDP dumps answered with ENOENT */
 	uint8_t buf[FLOOR_BUFSZ];
 };
@@ -47,10 +47,10 @@ static const struct {
 	uint8_t family;
 	uint8_t proto;
 } floor_dumps[] = {
-    {AF_INET, IPPROTO_TCP},
-    {AF_INET6, IPPROTO_TCP},
-    {AF_INET, IPPROTO_UDP},
-    {AF_INET6, IPPROTO_UDP},
+	{ AF_INET, IPPROTO_TCP },
+	{ AF_INET6, IPPROTO_TCP },
+	{ AF_INET, IPPROTO_UDP },
+	{ AF_INET6, IPPROTO_UDP },
 };
 
 static void usage(void)
@@ -97,7 +97,7 @@ static int floor_record(struct floor *f, size_t len)
 
 /* An error record ends the dump; only a missing UDP diag is not fatal. */
 static int floor_error(struct floor *f, const struct nlmsghdr *nlh,
-                       uint8_t proto)
+		       uint8_t proto)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
@@ -178,7 +178,7 @@ static int floor_dump(struct floor *f, uint8_t family, uint8_t proto)
 	} while (ret > 0);
 	if (ret < 0) {
 		fprintf(stderr, "bench-dumpfloor: dump %u/%u: %s\n", family,
-		        proto, strerror(-ret));
+			proto, strerror(-ret));
 		return -1;
 	}
 	return 0;
@@ -248,7 +248,7 @@ static int floor_save(struct floor *f, const char *path)
 	}
 	if (ret == 0)
 		fprintf(stderr, "bench-dumpfloor: %zu messages to %s\n",
-		        f->msgs, path);
+			f->msgs, path);
 	return ret;
 }
 

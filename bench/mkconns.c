@@ -34,13 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MK_PORT0       20000
-#define MK_MAX_CONNS   10000000
-#define MK_MAX_PROCS   10000
-#define MK_BATCH       256    /* connects between accept sweeps */
-#define MK_SETUP_MS    120000 /* a loaded machine is slow; never hang */
+#define MK_PORT0 20000
+#define MK_MAX_CONNS 10000000
+#define MK_MAX_PROCS 10000
+#define MK_BATCH 256	   /* connects between accept sweeps */
+#define MK_SETUP_MS 120000 /* a loaded machine is slow; never hang */
 #define MK_LIFETIME_MS 3600000
-#define MK_FD_SLACK    32 /* stdio, the report pipe, the listener */
+#define MK_FD_SLACK 32 /* stdio, the report pipe, the listener */
 
 /* What a worker tells the parent, one atomic pipe write. */
 struct mk_report {
@@ -81,7 +81,7 @@ static long mk_raise_nofile(long want)
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 1024;
 	if ((long)rl.rlim_max < want) {
-		struct rlimit up = {(rlim_t)want, (rlim_t)want};
+		struct rlimit up = { (rlim_t)want, (rlim_t)want };
 
 		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
 			return want;
@@ -126,7 +126,7 @@ static int mk_plan(struct mk_plan *p)
 	p->per = (p->conns + p->procs - 1) / p->procs;
 	if (MK_PORT0 + p->procs > 65535 || p->procs > MK_MAX_PROCS) {
 		fprintf(stderr, "bench-mkconns: too many workers (%ld)\n",
-		        p->procs);
+			p->procs);
 		return -1;
 	}
 	p->pids = calloc((size_t)p->procs, sizeof(*p->pids));
@@ -186,7 +186,7 @@ static int mk_connect(const struct sockaddr_in *sin)
  */
 static int mk_accept(int lfd, long want, int64_t deadline)
 {
-	struct pollfd pfd = {lfd, POLLIN, 0};
+	struct pollfd pfd = { lfd, POLLIN, 0 };
 	long got = 0;
 
 	while (got < want) {
@@ -230,7 +230,7 @@ static int mk_work(int lfd, long worker, long n, long *made)
 /* A worker: does its share, reports, then sleeps until killed. */
 static void mk_worker(int lfd, int wfd, long worker, long n, pid_t parent)
 {
-	struct mk_report rep = {(int32_t)worker, 0, 0};
+	struct mk_report rep = { (int32_t)worker, 0, 0 };
 	long made;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -254,8 +254,8 @@ static int mk_listeners(const struct mk_plan *p, int *lfds)
 		lfds[w] = mk_listen(w);
 		if (lfds[w] < 0) {
 			fprintf(stderr,
-			        "bench-mkconns: listen on port %ld: %s\n",
-			        MK_PORT0 + w, strerror(errno));
+				"bench-mkconns: listen on port %ld: %s\n",
+				MK_PORT0 + w, strerror(errno));
 			return -1;
 		}
 	}
@@ -313,7 +313,7 @@ static int mk_spawn(struct mk_plan *p, const int *lfds, int wfd)
 /* Collects one report per worker; the sum of sockets or -1. */
 static long mk_collect(const struct mk_plan *p, int rfd)
 {
-	struct pollfd pfd = {rfd, POLLIN, 0};
+	struct pollfd pfd = { rfd, POLLIN, 0 };
 	int64_t deadline = now_ms() + MK_SETUP_MS + 10000;
 	struct mk_report rep;
 	long got = 0, sockets = 0;
@@ -329,7 +329,7 @@ static long mk_collect(const struct mk_plan *p, int rfd)
 			return -1;
 		if (rep.err) {
 			fprintf(stderr, "bench-mkconns: worker %d: %s\n",
-			        rep.worker, strerror(rep.err));
+				rep.worker, strerror(rep.err));
 			return -1;
 		}
 		sockets += 2L * rep.conns + 1; /* both ends, its listener */
@@ -341,7 +341,7 @@ static long mk_collect(const struct mk_plan *p, int rfd)
 /* Waits for end of file on stdin, SIGTERM or SIGINT, an hour at most. */
 static void mk_wait(void)
 {
-	struct pollfd pfd[2] = {{0, POLLIN, 0}, {-1, POLLIN, 0}};
+	struct pollfd pfd[2] = { { 0, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	int64_t deadline = now_ms() + MK_LIFETIME_MS;
 	sigset_t set;
 	char buf[256];
@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 	printf("ready %ld\n", sockets);
 	fflush(stdout);
 	fprintf(stderr, "bench-mkconns: %ld connections, %ld workers\n",
-	        p.conns, p.procs);
+		p.conns, p.procs);
 	mk_wait();
 	ret = 0;
 out:

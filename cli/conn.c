@@ -31,8 +31,8 @@ static void conn_fail(const char *path, int e)
 
 void conn_open(struct conn *c, const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {CONN_TIMEOUT_S, 0};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { CONN_TIMEOUT_S, 0 };
 
 	memset(c, 0, sizeof(*c));
 	c->path = path;
@@ -50,7 +50,7 @@ void conn_open(struct conn *c, const char *path)
 
 void conn_send(struct conn *c, const struct proto_request *req)
 {
-	struct jbuf b = {0};
+	struct jbuf b = { 0 };
 	size_t off = 0;
 
 	proto_request(&b, req);

@@ -19,8 +19,8 @@ struct conn {
 	int fd;
 	const char *path;
 	char *buf;
-	size_t len;  /* bytes in buf */
-	size_t off;  /* start of the next unread line */
+	size_t len; /* bytes in buf */
+	size_t off; /* start of the next unread line */
 	size_t cap;
 };
 

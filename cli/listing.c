@@ -16,7 +16,8 @@ json_t *listing_record(const char *line, size_t len, const char *want)
 	const char *type;
 
 	if (!o || !json_is_object(o))
-		errx(EXIT_DAEMON_ERROR, "sockwatchd sent a malformed record: %s",
+		errx(EXIT_DAEMON_ERROR,
+		     "sockwatchd sent a malformed record: %s",
 		     o ? "not an object" : jerr.text);
 	type = json_string_value(json_object_get(o, "type"));
 	if (type && strcmp(type, "error") == 0)
@@ -24,7 +25,8 @@ json_t *listing_record(const char *line, size_t len, const char *want)
 		     json_string_value(json_object_get(o, "message")),
 		     json_string_value(json_object_get(o, "code")));
 	if (!type || (want && strcmp(type, want) != 0))
-		errx(EXIT_DAEMON_ERROR, "sockwatchd sent a \"%s\" record where "
+		errx(EXIT_DAEMON_ERROR,
+		     "sockwatchd sent a \"%s\" record where "
 		     "a \"%s\" was expected",
 		     type ? type : "untyped", want);
 	return o;

@@ -25,7 +25,8 @@ static void usage(FILE *f, int status)
 		"       sockwatchctl -h|--help | -V|--version\n"
 		"\n"
 		"Commands:\n"
-		"  list [--json] [--fresh]  every TCP and UDP socket, grouped by "
+		"  list [--json] [--fresh]  every TCP and UDP socket, grouped "
+		"by "
 		"listener\n"
 		"                           and by remote endpoint\n"
 		"  status [--json]          what the daemon is doing\n"
@@ -33,8 +34,10 @@ static void usage(FILE *f, int status)
 		"Options:\n"
 		"  -s, --socket PATH  sockwatchd's socket (default %s,\n"
 		"                     or $SOCKWATCH_SOCKET)\n"
-		"  -j, --json         one JSON document (see sockwatch-json(7))\n"
-		"  -f, --fresh        have the daemon take a new picture first\n"
+		"  -j, --json         one JSON document (see "
+		"sockwatch-json(7))\n"
+		"  -f, --fresh        have the daemon take a new picture "
+		"first\n"
 		"\n"
 		"Exit status: 0 ok, 1 daemon error, 2 usage, 3 daemon not "
 		"running,\n"
@@ -47,12 +50,12 @@ static void usage(FILE *f, int status)
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"fresh", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "fresh", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -81,7 +84,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 
 static int cmd_list(struct conn *c, const struct opts *o)
 {
-	struct proto_request req = {.cmd = PROTO_CMD_LIST, .fresh = o->fresh};
+	struct proto_request req = { .cmd = PROTO_CMD_LIST, .fresh = o->fresh };
 
 	conn_send(c, &req);
 	return o->json ? listing_json(c, stdout) : listing_table(c, stdout);
@@ -89,7 +92,7 @@ static int cmd_list(struct conn *c, const struct opts *o)
 
 static int cmd_status(struct conn *c, const struct opts *o)
 {
-	struct proto_request req = {.cmd = PROTO_CMD_STATUS};
+	struct proto_request req = { .cmd = PROTO_CMD_STATUS };
 	size_t len;
 	char *line;
 	json_t *st;
@@ -111,7 +114,7 @@ static int cmd_status(struct conn *c, const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {0};
+	struct opts o = { 0 };
 	const char *cmd;
 	struct conn c;
 	int ret;

@@ -28,8 +28,8 @@ static const char *render_endpoint(json_t *ep, const char *dev, char *buf,
 
 	if (port)
 		snprintf(portbuf, sizeof(portbuf), "%lld", (long long)port);
-	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", addr,
-		 v6 ? "]" : "", dev ? "%" : "", dev ? dev : "", portbuf);
+	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", addr, v6 ? "]" : "",
+		 dev ? "%" : "", dev ? dev : "", portbuf);
 	return buf;
 }
 
@@ -39,8 +39,7 @@ static void render_counts(json_t *counts, FILE *out)
 	json_t *val;
 	int first = 1;
 
-	json_object_foreach(counts, key, val)
-	{
+	json_object_foreach (counts, key, val) {
 		fprintf(out, "%s%lld %s", first ? "  " : ", ",
 			(long long)json_integer_value(val), key);
 		first = 0;
@@ -66,7 +65,7 @@ static void render_members(json_t *arr, FILE *out)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(arr, i, s)
+	json_array_foreach (arr, i, s)
 		render_socket(s, out);
 }
 
@@ -77,8 +76,8 @@ void render_group(json_t *g, FILE *out)
 	int listen = strcmp(str(g, "role"), "listen") == 0;
 	char text[80];
 
-	render_endpoint(ep, json_string_value(json_object_get(ep, "dev")),
-			text, sizeof(text));
+	render_endpoint(ep, json_string_value(json_object_get(ep, "dev")), text,
+			sizeof(text));
 	fprintf(out, "%s %s%s %s", listen ? "LISTEN  " : "OUTBOUND",
 		str(g, "proto"), strcmp(str(ep, "family"), "inet6") ? " " : "6",
 		listen ? "" : "-> ");
@@ -127,8 +126,9 @@ void render_status(json_t *st, FILE *out)
 		str(st, "version"), (long long)num(st, "pid"),
 		(long long)(up / 86400), (long long)(up / 3600 % 24),
 		(long long)(up / 60 % 60), (long long)(up % 60));
-	fprintf(out, "polls:    every %lld ms, %lld done, %lld failed, last "
-		     "scan %.1f ms\n",
+	fprintf(out,
+		"polls:    every %lld ms, %lld done, %lld failed, last "
+		"scan %.1f ms\n",
 		(long long)num(st, "interval_ms"), (long long)num(st, "polls"),
 		(long long)num(st, "poll_errors"),
 		(double)num(st, "last_scan_us") / 1000.0);
@@ -138,8 +138,9 @@ void render_status(json_t *st, FILE *out)
 		json_is_false(json_object_get(st, "udp_available"))
 			? ", UDP unavailable (no udp_diag)"
 			: "");
-	fprintf(out, "clients:  %lld connected, %lld since start; %lld "
-		     "requests, %lld refused\n",
+	fprintf(out,
+		"clients:  %lld connected, %lld since start; %lld "
+		"requests, %lld refused\n",
 		(long long)num(st, "clients"),
 		(long long)num(st, "clients_total"),
 		(long long)num(st, "requests"),

@@ -115,8 +115,7 @@ static void control_status(struct control *ctl, struct client *c)
 	if (sc->current) {
 		st.sockets = sc->current->n;
 		st.groups = sc->current->grouping.ngroups;
-		st.udp_available =
-			!(sc->current->flags & DIAG_UDP_UNAVAILABLE);
+		st.udp_available = !(sc->current->flags & DIAG_UDP_UNAVAILABLE);
 	}
 	proto_status(&c->out, &st);
 	c->reply = REPLY_LAST;
@@ -198,8 +197,7 @@ static void client_read(struct client *c)
 }
 
 /* Writes what it can; 1 when it wrote all of p, 0 on EAGAIN, -1 dead. */
-static int client_send(struct client *c, const char *p, size_t len,
-		       size_t *off)
+static int client_send(struct client *c, const char *p, size_t len, size_t *off)
 {
 	while (*off < len) {
 		ssize_t n = send(c->fd, p + *off, len - *off,
@@ -231,8 +229,8 @@ static int client_stream(struct client *c)
 	size_t len, off = 0;
 	int ret;
 
-	if (snapshot_cache_span(c->snap, c->cache_off, CONTROL_SPAN, &p,
-				&len) < 0)
+	if (snapshot_cache_span(c->snap, c->cache_off, CONTROL_SPAN, &p, &len) <
+	    0)
 		return -1; /* no end record: the client sees it is cut short */
 	if (len == 0) {
 		encode_end(&c->out, c->snap, c->snap->grouping.ngroups);
@@ -312,7 +310,8 @@ static void control_accept(struct control *ctl)
 			log_warnx("accept: %s", strerror(errno));
 		return;
 	}
-	if (ctl->nclients >= CONTROL_MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
+	if (ctl->nclients >= CONTROL_MAX_CLIENTS ||
+	    !(c = calloc(1, sizeof(*c)))) {
 		log_warnx("refusing a client: %zu connected already",
 			  ctl->nclients);
 		control_refuse(fd);

@@ -54,8 +54,8 @@ const char *links_name(void *ctx, uint32_t ifindex)
 {
 	struct links *l = ctx;
 
-	if (!l || !rtnl_link_i2name(l->cache, (int)ifindex, l->name,
-				    sizeof(l->name)))
+	if (!l ||
+	    !rtnl_link_i2name(l->cache, (int)ifindex, l->name, sizeof(l->name)))
 		return NULL;
 	return l->name;
 }

@@ -9,10 +9,10 @@
 static enum log_level log_threshold = LOG_L_INFO;
 static int log_journal; /* stderr goes to journald: use <N> prefixes */
 
-static const char *const level_names[] = {"error", "warning", "notice",
-					  "info", "debug"};
+static const char *const level_names[] = { "error", "warning", "notice", "info",
+					   "debug" };
 /* syslog priorities of each level, for journald's <N> prefix */
-static const int level_prio[] = {3, 4, 5, 6, 7};
+static const int level_prio[] = { 3, 4, 5, 6, 7 };
 
 void log_init(enum log_level level)
 {
@@ -44,9 +44,9 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		fprintf(stderr, "<%d>%s\n", level_prio[level], line);
 	else
 		fprintf(stderr, "sockwatchd: %s%s\n",
-			level <= LOG_L_WARN ? (level == LOG_L_ERR ? "error: "
-								  : "warning: ")
-					    : "",
+			level <= LOG_L_WARN
+				? (level == LOG_L_ERR ? "error: " : "warning: ")
+				: "",
 			line);
 }
 

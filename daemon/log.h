@@ -14,13 +14,14 @@ int log_level_parse(const char *name);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define log_err(...)    log_msg(LOG_L_ERR, __VA_ARGS__)
-#define log_warnx(...)  log_msg(LOG_L_WARN, __VA_ARGS__)
+#define log_err(...) log_msg(LOG_L_ERR, __VA_ARGS__)
+#define log_warnx(...) log_msg(LOG_L_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_L_NOTICE, __VA_ARGS__)
-#define log_info(...)   log_msg(LOG_L_INFO, __VA_ARGS__)
-#define log_debug(...)  log_msg(LOG_L_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_L_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_L_DEBUG, __VA_ARGS__)
 
 /* Logs an error and exits with status 1. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -44,18 +44,23 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sockwatchd [-i|--interval MS] [-s|--socket PATH]\n"
-		"                  [-l|--log-level LEVEL] [-t|--client-timeout MS]\n"
+		"                  [-l|--log-level LEVEL] [-t|--client-timeout "
+		"MS]\n"
 		"                  [-h|--help] [-V|--version]\n"
 		"\n"
-		"Polls the kernel's TCP and UDP sockets with sock_diag and serves\n"
+		"Polls the kernel's TCP and UDP sockets with sock_diag and "
+		"serves\n"
 		"them, grouped by listener, as JSON Lines on a unix socket.\n"
 		"\n"
-		"  -i, --interval MS        poll every MS milliseconds (default %d)\n"
+		"  -i, --interval MS        poll every MS milliseconds "
+		"(default %d)\n"
 		"  -s, --socket PATH        control socket (default %s,\n"
 		"                           or $SOCKWATCH_SOCKET)\n"
-		"  -l, --log-level LEVEL    error, warning, notice, info (default), "
+		"  -l, --log-level LEVEL    error, warning, notice, info "
+		"(default), "
 		"debug\n"
-		"  -t, --client-timeout MS  close clients idle or not reading for MS\n"
+		"  -t, --client-timeout MS  close clients idle or not reading "
+		"for MS\n"
 		"                           milliseconds (default %d)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n",
@@ -83,21 +88,21 @@ static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"interval", required_argument, NULL, 'i'},
-		{"socket", required_argument, NULL, 's'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"client-timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "interval", required_argument, NULL, 'i' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "client-timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "i:s:l:t:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			d->interval_ms = parse_ms("--interval", optarg, 50,
-						  3600000);
+			d->interval_ms =
+				parse_ms("--interval", optarg, 50, 3600000);
 			break;
 		case 's':
 			d->socket_path = optarg;
@@ -105,8 +110,9 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		case 'l':
 			d->log_level = log_level_parse(optarg);
 			if (d->log_level < 0) {
-				fprintf(stderr, "sockwatchd: unknown log level "
-						"\"%s\"\n",
+				fprintf(stderr,
+					"sockwatchd: unknown log level "
+					"\"%s\"\n",
 					optarg);
 				exit(2);
 			}
@@ -153,9 +159,10 @@ static void daemon_signals(struct daemon *d)
 
 static void daemon_timer(struct daemon *d)
 {
-	struct itimerspec its = {0};
+	struct itimerspec its = { 0 };
 
-	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (d->timer_fd < 0)
 		fatal("timerfd: %s", strerror(errno));
 	its.it_interval.tv_sec = d->interval_ms / 1000;
@@ -197,7 +204,7 @@ static void daemon_fd_limit(void)
 
 static void daemon_start(struct daemon *d)
 {
-	struct control_opts co = {d->interval_ms, d->timeout_ms};
+	struct control_opts co = { d->interval_ms, d->timeout_ms };
 
 	log_init((enum log_level)d->log_level);
 	daemon_fd_limit();
@@ -248,11 +255,12 @@ static void daemon_loop(struct daemon *d)
 
 	while (!d->quit) {
 		n = 0;
-		fds[n++] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
-		fds[n++] = (struct pollfd){
-			.fd = d->links ? links_fd(d->links) : -1,
-			.events = POLLIN};
+		fds[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
+		fds[n++] =
+			(struct pollfd){ .fd = d->timer_fd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = d->links ? links_fd(d->links)
+							   : -1,
+					    .events = POLLIN };
 		base = n;
 		n += control_pollfds(d->ctl, fds + base);
 		if (poll(fds, n, SWEEP_MS) < 0 && errno != EINTR)

@@ -87,7 +87,7 @@ static void scan_publish(struct scanner *sc, struct snapshot *s,
 
 int scan_run(struct scanner *sc)
 {
-	struct diag_result res = {0};
+	struct diag_result res = { 0 };
 	uint64_t start = clock_mono_us();
 	struct snapshot *s;
 

@@ -9,7 +9,7 @@
 
 struct scanner {
 	struct diag *diag;
-	struct links *links;   /* may be NULL: devices shown by index */
+	struct links *links;	  /* may be NULL: devices shown by index */
 	struct snapshot *current; /* NULL until a poll succeeds */
 	char host[256];
 	uint64_t generation;
@@ -17,7 +17,7 @@ struct scanner {
 	uint64_t errors;
 	uint64_t last_scan_us;
 	int last_errno; /* of the last failed poll, 0 after a good one */
-	size_t hint;    /* records in the last picture, to size the next */
+	size_t hint;	/* records in the last picture, to size the next */
 	struct sock_rec *spare; /* a released picture's array, to refill */
 	size_t spare_cap;
 	struct jbuf spare_cache; /* a cache's memory, to encode into again */

@@ -79,7 +79,7 @@ int sd_listen_fd(void)
 void sd_notify_state(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	socklen_t len;
 	int fd;
 
@@ -89,7 +89,8 @@ void sd_notify_state(const char *state)
 	memcpy(sa.sun_path, path, strlen(path));
 	if (path[0] == '@')
 		sa.sun_path[0] = '\0'; /* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			  strlen(path));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;

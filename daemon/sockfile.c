@@ -54,26 +54,29 @@ static int sockfile_live(const struct sockaddr_un *sa)
 }
 
 /* Removes the file left by a daemon that died, after making sure. */
-static int sockfile_clear(const struct sockaddr_un *sa, char *err,
-			  size_t errsz)
+static int sockfile_clear(const struct sockaddr_un *sa, char *err, size_t errsz)
 {
 	struct stat st;
 
 	if (lstat(sa->sun_path, &st) < 0)
 		return 0; /* gone meanwhile */
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errsz, "%s exists and is not a socket; "
-			 "remove it or choose another --socket", sa->sun_path);
+		snprintf(err, errsz,
+			 "%s exists and is not a socket; "
+			 "remove it or choose another --socket",
+			 sa->sun_path);
 		return -1;
 	}
 	if (sockfile_live(sa)) {
-		snprintf(err, errsz, "another sockwatchd is serving %s; stop "
-			 "it first or choose another --socket", sa->sun_path);
+		snprintf(err, errsz,
+			 "another sockwatchd is serving %s; stop "
+			 "it first or choose another --socket",
+			 sa->sun_path);
 		return -1;
 	}
 	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
-		snprintf(err, errsz, "cannot remove stale %s: %s",
-			 sa->sun_path, strerror(errno));
+		snprintf(err, errsz, "cannot remove stale %s: %s", sa->sun_path,
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -91,7 +94,7 @@ static int sockfile_fail(int fd, char *err, size_t errsz, const char *what,
 
 int sockfile_open(const char *path, char *err, size_t errsz)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {

@@ -122,8 +122,7 @@ static int diag_attrs(const struct nlmsghdr *nlh, struct sock_rec *r)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct inet_diag_msg))
-	{
+	mnl_attr_for_each (a, nlh, sizeof(struct inet_diag_msg)) {
 		if (mnl_attr_get_type(a) != INET_DIAG_SKV6ONLY)
 			continue;
 		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
@@ -152,8 +151,8 @@ static void diag_fill(struct sock_rec *r, const struct inet_diag_msg *m,
 	r->uid = m->idiag_uid;
 	r->rqueue = m->idiag_rqueue;
 	r->wqueue = m->idiag_wqueue;
-	r->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
-		    m->id.idiag_cookie[0];
+	r->cookie =
+		(uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
 	memcpy(r->laddr, m->id.idiag_src, alen);
 	memcpy(r->raddr, m->id.idiag_dst, alen);
 }
@@ -271,7 +270,7 @@ static ssize_t diag_recv(struct diag *d)
 static int diag_dump_one(struct diag *d, struct diag_result *res,
 			 uint8_t family, uint8_t proto)
 {
-	struct diag_parser p = {res, proto, ++d->seq, d->portid};
+	struct diag_parser p = { res, proto, ++d->seq, d->portid };
 	size_t len = diag_request(d->buf, family, proto, p.seq);
 	ssize_t n;
 	int ret;
@@ -316,7 +315,7 @@ static int diag_dump_retry(struct diag *d, struct diag_result *res,
 
 int diag_dump(struct diag *d, struct diag_result *res)
 {
-	static const uint8_t families[] = {AF_INET, AF_INET6};
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	size_t i;
 
 	res->n = 0;

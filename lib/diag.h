@@ -14,15 +14,15 @@ struct diag_result {
 	struct sock_rec *recs;
 	size_t n;
 	size_t cap;
-	unsigned flags;   /* DIAG_* */
+	unsigned flags;	  /* DIAG_* */
 	unsigned retries; /* dumps redone after ENOBUFS or NLM_F_DUMP_INTR */
 };
 
 /* Parser state for one dump, fed one received buffer at a time. */
 struct diag_parser {
 	struct diag_result *res;
-	uint8_t proto;   /* the protocol asked for; messages do not carry it */
-	unsigned seq;    /* 0 skips sequence checks (recorded dumps) */
+	uint8_t proto;	 /* the protocol asked for; messages do not carry it */
+	unsigned seq;	 /* 0 skips sequence checks (recorded dumps) */
 	unsigned portid; /* 0 skips port id checks */
 };
 

@@ -176,7 +176,7 @@ static void encode_counts(struct jbuf *b, const struct snapshot *s,
 			  const struct group *g)
 {
 	const uint32_t *idx = s->grouping.order + g->first;
-	size_t counts[NCOUNT] = {0};
+	size_t counts[NCOUNT] = { 0 };
 	size_t i, sep = 0;
 
 	for (i = 0; i < g->nsock + g->nconn; i++)
@@ -219,8 +219,9 @@ static void encode_endpoint(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, family_word(ep->family));
 	jbuf_puts(b, "\",\"addr\":\"");
 	if (jbuf_reserve(b, INET6_ADDRSTRLEN) == 0)
-		b->len = (size_t)(put_addr(b->p + b->len, ep->family, ep->addr) -
-				  b->p);
+		b->len =
+			(size_t)(put_addr(b->p + b->len, ep->family, ep->addr) -
+				 b->p);
 	jbuf_puts(b, "\",\"port\":");
 	jbuf_u64(b, ep->port);
 	jbuf_puts(b, ",\"dev\":");
@@ -284,8 +285,9 @@ void encode_header(struct jbuf *b, const struct snapshot *s,
 	jbuf_u64(b, age);
 	jbuf_puts(b, ",\"interval_ms\":");
 	jbuf_u64(b, interval_ms);
-	jbuf_puts(b, s->flags & DIAG_UDP_UNAVAILABLE ? ",\"udp_available\":false"
-						     : ",\"udp_available\":true");
+	jbuf_puts(b, s->flags & DIAG_UDP_UNAVAILABLE
+			     ? ",\"udp_available\":false"
+			     : ",\"udp_available\":true");
 	jbuf_puts(b, "}\n");
 }
 

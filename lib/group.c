@@ -27,7 +27,8 @@ struct gb {
 
 static int port_listening(const struct gb *b, uint8_t proto, uint16_t port)
 {
-	return b->listening[proto == IPPROTO_UDP][port >> 3] & (1u << (port & 7));
+	return b->listening[proto == IPPROTO_UDP][port >> 3] &
+	       (1u << (port & 7));
 }
 
 /* Word at a time: every socket costs two to four lookups. */
@@ -134,7 +135,7 @@ static uint32_t gb_get(struct gb *b, const struct endpoint *ep)
 static uint32_t gb_serve(const struct gb *b, const struct sock_rec *like,
 			 const uint8_t *addr, uint16_t port, uint32_t dev)
 {
-	const uint8_t *addrs[2] = {addr, NULL};
+	const uint8_t *addrs[2] = { addr, NULL };
 	struct endpoint ep;
 	uint32_t id;
 	int a;
@@ -282,8 +283,8 @@ static int gb_sort_members(struct gb *b, uint32_t *order)
 		struct group *g = &b->groups[i];
 
 		if (order_sort(b->recs, order + g->first, g->nsock) < 0 ||
-		    order_sort(b->recs, order + g->first + g->nsock,
-			       g->nconn) < 0)
+		    order_sort(b->recs, order + g->first + g->nsock, g->nconn) <
+			    0)
 			return -1;
 	}
 	return 0;
@@ -321,7 +322,9 @@ static int gb_has_peer(const struct gb *b, const uint32_t *order,
 	return 0;
 }
 
-static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+static const uint8_t v4mapped[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
 
 /*
  * Moves a record between IPv4 and the v4-mapped IPv6 form, so that a
@@ -350,7 +353,7 @@ static int rec_remap(struct sock_rec *r)
 
 static int addr_is_loopback(uint8_t family, const uint8_t *a)
 {
-	static const uint8_t lo6[16] = {[15] = 1};
+	static const uint8_t lo6[16] = { [15] = 1 };
 
 	if (family == AF_INET)
 		return a[0] == 127;
@@ -402,7 +405,7 @@ static void gb_mark_local(struct gb *b, const uint32_t *order, struct group *g)
 
 int group_build(const struct sock_rec *recs, size_t n, struct grouping *g)
 {
-	struct gb b = {.recs = recs, .n = n};
+	struct gb b = { .recs = recs, .n = n };
 	uint32_t *order = malloc((n + 1) * sizeof(*order));
 	size_t i;
 

@@ -42,7 +42,7 @@ void jbuf_puts(struct jbuf *b, const char *s)
 static void jbuf_escape(struct jbuf *b, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+	char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 	switch (c) {
 	case '"':

@@ -51,7 +51,8 @@ static int order_qcmp(const void *a, const void *b, void *arg)
 {
 	const struct sock_rec *recs = arg;
 
-	return order_cmp(&recs[*(const uint32_t *)a], &recs[*(const uint32_t *)b]);
+	return order_cmp(&recs[*(const uint32_t *)a],
+			 &recs[*(const uint32_t *)b]);
 }
 
 static void key_make(struct key *k, const struct sock_rec *r, uint32_t idx)
@@ -90,7 +91,7 @@ static struct key *order_radix(struct key *a, struct key *tmp, size_t n)
 
 	key_varying(a, n, vary);
 	for (d = KEY_LEN - 1; d >= 0; d--) {
-		uint32_t pos[256] = {0}, sum = 0, c;
+		uint32_t pos[256] = { 0 }, sum = 0, c;
 		struct key *swap;
 		int v;
 

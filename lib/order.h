@@ -1,4 +1,5 @@
-/* order.h - the order of a group's members: by remote end, local end, cookie. */
+/* order.h - the order of a group's members: by remote end, local end, cookie.
+ */
 #ifndef SOCKWATCH_ORDER_H
 #define SOCKWATCH_ORDER_H
 

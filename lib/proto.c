@@ -93,8 +93,7 @@ static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
 	const char *key;
 	json_t *val;
 
-	json_object_foreach(o, key, val)
-	{
+	json_object_foreach (o, key, val) {
 		if (strcmp(key, "v") == 0 || strcmp(key, "cmd") == 0)
 			continue;
 		if (req->cmd == PROTO_CMD_LIST && strcmp(key, "fresh") == 0) {
@@ -121,7 +120,8 @@ enum proto_code proto_parse(const char *line, size_t len,
 	memset(req, 0, sizeof(*req));
 	if (len > PROTO_MAX_LINE)
 		return fail(msg, msgsz, PROTO_TOO_LARGE,
-			    "request line longer than %d bytes", PROTO_MAX_LINE);
+			    "request line longer than %d bytes",
+			    PROTO_MAX_LINE);
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
 		return fail(msg, msgsz, PROTO_BAD_REQUEST, "not JSON: %s",

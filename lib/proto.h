@@ -55,8 +55,7 @@ struct proto_status {
  * an error code with a message for the client in msg.
  */
 enum proto_code proto_parse(const char *line, size_t len,
-			    struct proto_request *req, char *msg,
-			    size_t msgsz);
+			    struct proto_request *req, char *msg, size_t msgsz);
 
 /* The wire name of an error code ("bad_request", ...), NULL if unknown. */
 const char *proto_code_name(enum proto_code code);

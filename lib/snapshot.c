@@ -23,7 +23,7 @@ static const struct snapshot_ifname *ifname_find(const struct snapshot *s,
 static int ifname_json(struct snapshot_ifname *t, const char *name)
 {
 	char num[16], buf[16];
-	struct jbuf b = {0};
+	struct jbuf b = { 0 };
 
 	if (!name) { /* gone already: the index is all there is */
 		snprintf(num, sizeof(num), "if%u", (unsigned)t->ifindex);
@@ -170,9 +170,9 @@ int snapshot_cache_span(struct snapshot *s, size_t off, size_t want,
 			const char **p, size_t *len)
 {
 	if (!s->cache.len && s->grouping.ngroups)
-		jbuf_reserve(&s->cache, s->n * CACHE_PER_SOCKET +
-						s->grouping.ngroups *
-							CACHE_PER_GROUP);
+		jbuf_reserve(&s->cache,
+			     s->n * CACHE_PER_SOCKET +
+				     s->grouping.ngroups * CACHE_PER_GROUP);
 	while (s->cache.len - off < want &&
 	       s->cache_groups < s->grouping.ngroups) {
 		encode_group(&s->cache, s, s->cache_groups);

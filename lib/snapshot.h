@@ -24,7 +24,7 @@ struct snapshot {
 	unsigned refs;
 	uint64_t generation;
 	struct timespec taken_at; /* CLOCK_REALTIME */
-	uint64_t taken_mono_ms;   /* CLOCK_MONOTONIC, for the age */
+	uint64_t taken_mono_ms;	  /* CLOCK_MONOTONIC, for the age */
 	uint64_t scan_us;
 	unsigned flags; /* DIAG_* */
 	const char *host;

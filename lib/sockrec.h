@@ -30,10 +30,10 @@ enum rec_state {
  * AF_INET; ports are in host byte order.
  */
 struct sock_rec {
-	uint8_t proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t proto;	/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t state;  /* enum rec_state */
-	uint8_t flags;  /* REC_F_* */
+	uint8_t state;	/* enum rec_state */
+	uint8_t flags;	/* REC_F_* */
 	uint16_t lport;
 	uint16_t rport;
 	uint32_t ifindex; /* bound device, 0 for none */

@@ -67,7 +67,8 @@ int net_listen(const char *ep, int backlog, int flags, const char *dev)
 	socklen_t len;
 	int fd = net_socket(ep, SOCK_STREAM, flags, dev, &ss, &len);
 
-	ck_assert_msg(bind(fd, (struct sockaddr *)&ss, len) == 0, "bind %s", ep);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&ss, len) == 0, "bind %s",
+		      ep);
 	ck_assert_int_eq(listen(fd, backlog), 0);
 	return fd;
 }
@@ -102,7 +103,8 @@ int net_udp(const char *ep, const char *peer, int flags)
 	socklen_t len, plen;
 	int fd = net_socket(ep, SOCK_DGRAM, flags, NULL, &ss, &len);
 
-	ck_assert_msg(bind(fd, (struct sockaddr *)&ss, len) == 0, "bind %s", ep);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&ss, len) == 0, "bind %s",
+		      ep);
 	if (peer) {
 		plen = net_sockaddr(peer, &ps);
 		ck_assert_int_eq(connect(fd, (struct sockaddr *)&ps, plen), 0);
@@ -136,8 +138,7 @@ static json_t *net_find_in(json_t *arr, const char *local, const char *remote)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(arr, i, s)
-	{
+	json_array_foreach (arr, i, s) {
 		if (ep_is(json_object_get(s, "local"), local) &&
 		    ep_is(json_object_get(s, "remote"), remote))
 			return s;
@@ -148,12 +149,11 @@ static json_t *net_find_in(json_t *arr, const char *local, const char *remote)
 json_t *net_find(json_t *doc, const char *proto, const char *local,
 		 const char *remote, json_t **group, const char **member)
 {
-	static const char *const members[] = {"sockets", "connections"};
+	static const char *const members[] = { "sockets", "connections" };
 	size_t i, m;
 	json_t *g, *s;
 
-	json_array_foreach(json_object_get(doc, "groups"), i, g)
-	{
+	json_array_foreach (json_object_get(doc, "groups"), i, g) {
 		if (strcmp(json_string_value(json_object_get(g, "proto")),
 			   proto) != 0)
 			continue;

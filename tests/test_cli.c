@@ -34,7 +34,7 @@ static void cli_teardown(void)
 /* A one-shot daemon that answers the first request line with reply. */
 static pid_t fake_daemon(const char *reply)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
 	pid_t pid;
 	char buf[256];
@@ -78,17 +78,17 @@ static void expect_exit(char *const args[], int status, const char *text)
 
 START_TEST(not_running_exits_3_naming_the_socket)
 {
-	expect_exit((char *[]){"list", NULL}, 3, sock_path);
-	expect_exit((char *[]){"status", NULL}, 3, "sockwatchd --socket");
+	expect_exit((char *[]){ "list", NULL }, 3, sock_path);
+	expect_exit((char *[]){ "status", NULL }, 3, "sockwatchd --socket");
 }
 END_TEST
 
 START_TEST(usage_errors_exit_2)
 {
-	expect_exit((char *[]){NULL}, 2, "usage");
-	expect_exit((char *[]){"frobnicate", NULL}, 2, "unknown command");
-	expect_exit((char *[]){"list", "--bogus", NULL}, 2, "usage");
-	expect_exit((char *[]){"list", "extra", NULL}, 2, "usage");
+	expect_exit((char *[]){ NULL }, 2, "usage");
+	expect_exit((char *[]){ "frobnicate", NULL }, 2, "unknown command");
+	expect_exit((char *[]){ "list", "--bogus", NULL }, 2, "usage");
+	expect_exit((char *[]){ "list", "extra", NULL }, 2, "usage");
 }
 END_TEST
 
@@ -96,17 +96,17 @@ START_TEST(help_and_version)
 {
 	char *out, *err;
 
-	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchctl",
-					    "--help", NULL},
-				 &out, &err),
-			 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ BUILD_DIR "/sockwatchctl", "--help", NULL },
+			&out, &err),
+		0);
 	ck_assert_ptr_nonnull(strstr(out, "list [--json] [--fresh]"));
 	free(out);
 	free(err);
-	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchctl", "-V",
-					    NULL},
-				 &out, &err),
-			 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ BUILD_DIR "/sockwatchctl", "-V", NULL },
+			&out, &err),
+		0);
 	ck_assert_ptr_nonnull(strstr(out, "sockwatchctl "));
 	free(out);
 	free(err);
@@ -121,10 +121,12 @@ START_TEST(permission_denied_exits_4)
 
 	ck_assert_int_eq(chmod(sock_path, 0), 0);
 	ck_assert_int_eq(
-		run_cmd((char *[]){"setpriv",
-				   "--bounding-set=-dac_override,-dac_read_search",
-				   BUILD_DIR "/sockwatchctl", "-s", sock_path,
-				   "status", NULL},
+		run_cmd(
+			(char *[]){
+				"setpriv",
+				"--bounding-set=-dac_override,-dac_read_search",
+				BUILD_DIR "/sockwatchctl", "-s", sock_path,
+				"status", NULL },
 			&out, &err),
 		4);
 	ck_assert_ptr_nonnull(strstr(err, "permission denied"));
@@ -140,29 +142,29 @@ START_TEST(daemon_error_record_exits_1_with_its_message)
 	pid_t pid = fake_daemon("{\"type\":\"error\",\"code\":\"unavailable\","
 				"\"message\":\"no picture yet\"}\n");
 
-	expect_exit((char *[]){"list", "--json", NULL}, 1, "no picture yet");
+	expect_exit((char *[]){ "list", "--json", NULL }, 1, "no picture yet");
 	waitpid(pid, NULL, 0);
 }
 END_TEST
 
 START_TEST(answer_cut_short_exits_1)
 {
-	pid_t pid = fake_daemon(
-		"{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
-		"{\"type\":\"group\",\"role\":\"listen\"}\n");
+	pid_t pid =
+		fake_daemon("{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
+			    "{\"type\":\"group\",\"role\":\"listen\"}\n");
 
-	expect_exit((char *[]){"list", "--json", NULL}, 1, "cut short");
+	expect_exit((char *[]){ "list", "--json", NULL }, 1, "cut short");
 	waitpid(pid, NULL, 0);
 }
 END_TEST
 
 START_TEST(end_that_miscounts_exits_1)
 {
-	pid_t pid = fake_daemon(
-		"{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
-		"{\"type\":\"end\",\"count\":3,\"totals\":{}}\n");
+	pid_t pid =
+		fake_daemon("{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
+			    "{\"type\":\"end\",\"count\":3,\"totals\":{}}\n");
 
-	expect_exit((char *[]){"list", NULL}, 1, "announced 3 groups");
+	expect_exit((char *[]){ "list", NULL }, 1, "announced 3 groups");
 	waitpid(pid, NULL, 0);
 }
 END_TEST
@@ -173,10 +175,10 @@ START_TEST(environment_names_the_socket)
 	char *out, *err;
 
 	setenv("SOCKWATCH_SOCKET", sock_path, 1);
-	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchctl",
-					    "status", NULL},
-				 &out, &err),
-			 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ BUILD_DIR "/sockwatchctl", "status", NULL },
+			&out, &err),
+		0);
 	ck_assert_ptr_nonnull(strstr(out, "sockwatchd " SOCKWATCH_VERSION));
 	unsetenv("SOCKWATCH_SOCKET");
 	free(out);

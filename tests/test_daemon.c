@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(stale_socket_file_is_replaced)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	char run[200];
 	pid_t pid;
@@ -147,8 +147,8 @@ END_TEST
 static int daemon_must_fail(const char *why)
 {
 	char *out, *err;
-	int rc = run_cmd((char *[]){BUILD_DIR "/sockwatchd", "--socket",
-				    sock_path, NULL},
+	int rc = run_cmd((char *[]){ BUILD_DIR "/sockwatchd", "--socket",
+				     sock_path, NULL },
 			 &out, &err);
 
 	ck_assert_msg(strstr(err, why) != NULL, "stderr: %s", err);
@@ -187,22 +187,22 @@ START_TEST(usage_errors_exit_2)
 {
 	char *out, *err;
 
-	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchd",
-					    "--interval", "0", NULL},
+	ck_assert_int_eq(run_cmd((char *[]){ BUILD_DIR "/sockwatchd",
+					     "--interval", "0", NULL },
 				 &out, &err),
 			 2);
 	free(out);
 	free(err);
-	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchd", "--bogus",
-					    NULL},
-				 &out, &err),
-			 2);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ BUILD_DIR "/sockwatchd", "--bogus", NULL },
+			&out, &err),
+		2);
 	free(out);
 	free(err);
-	ck_assert_int_eq(run_cmd((char *[]){BUILD_DIR "/sockwatchd", "--help",
-					    NULL},
-				 &out, &err),
-			 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ BUILD_DIR "/sockwatchd", "--help", NULL },
+			&out, &err),
+		0);
 	ck_assert_ptr_nonnull(strstr(out, "--interval MS"));
 	free(out);
 	free(err);
@@ -229,13 +229,14 @@ END_TEST
 START_TEST(bad_requests_get_errors_and_the_connection_lives)
 {
 	static const char *const cases[][2] = {
-		{"this is not json\n", "bad_request"},
-		{"{\"v\":1,\"cmd\":\"reboot\"}\n", "unknown_command"},
-		{"{\"v\":9,\"cmd\":\"list\"}\n", "bad_version"},
-		{"{\"cmd\":\"list\"}\n", "bad_version"},
-		{"[1,2,3]\n", "bad_request"},
-		{"{\"v\":1,\"cmd\":\"list\",\"fresh\":\"yes\"}\n", "bad_request"},
-		{"\xff\xfe\n", "bad_request"},
+		{ "this is not json\n", "bad_request" },
+		{ "{\"v\":1,\"cmd\":\"reboot\"}\n", "unknown_command" },
+		{ "{\"v\":9,\"cmd\":\"list\"}\n", "bad_version" },
+		{ "{\"cmd\":\"list\"}\n", "bad_version" },
+		{ "[1,2,3]\n", "bad_request" },
+		{ "{\"v\":1,\"cmd\":\"list\",\"fresh\":\"yes\"}\n",
+		  "bad_request" },
+		{ "\xff\xfe\n", "bad_request" },
 	};
 	pid_t pid;
 	int fd;
@@ -299,10 +300,10 @@ END_TEST
 START_TEST(silent_client_is_closed_others_served)
 {
 	pid_t pid = daemon_start(sock_path,
-				 (char *[]){"--client-timeout", "500", NULL});
+				 (char *[]){ "--client-timeout", "500", NULL });
 	int quiet = client_connect(sock_path);
 	uint64_t start = now_ms();
-	struct pollfd p = {quiet, POLLIN, 0};
+	struct pollfd p = { quiet, POLLIN, 0 };
 	char c;
 
 	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
@@ -335,8 +336,8 @@ START_TEST(reader_that_stops_is_dropped_not_waited_for)
 	int stuck;
 
 	make_load(2000);
-	pid = daemon_start(sock_path, (char *[]){"--client-timeout", "700",
-						 NULL});
+	pid = daemon_start(sock_path,
+			   (char *[]){ "--client-timeout", "700", NULL });
 	stuck = client_connect(sock_path);
 	client_send(stuck, LIST, strlen(LIST)); /* and never reads */
 	usleep(100000);
@@ -377,7 +378,7 @@ START_TEST(clients_vanishing_mid_answer_cost_nothing)
 	char *line;
 
 	make_load(1000);
-	pid = daemon_start(sock_path, (char *[]){"--interval", "100", NULL});
+	pid = daemon_start(sock_path, (char *[]){ "--interval", "100", NULL });
 	for (round = 0; round < 6; round++) {
 		if (round == 2)
 			rss_mid = rss_kib(pid);
@@ -401,7 +402,7 @@ END_TEST
 
 START_TEST(too_many_clients_are_told_so)
 {
-	struct rlimit rl = {4096, 4096};
+	struct rlimit rl = { 4096, 4096 };
 	enum { N = 1030 };
 	int fds[N], i, refused = 0;
 	pid_t pid;
@@ -433,7 +434,7 @@ END_TEST
 /* A datagram socket standing in for systemd's notification socket. */
 static int notify_socket(char *path, size_t size)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 
 	snprintf(path, size, "%s/notify", dir);
@@ -444,7 +445,7 @@ static int notify_socket(char *path, size_t size)
 
 static void expect_notify(int fd, const char *want)
 {
-	struct pollfd p = {fd, POLLIN, 0};
+	struct pollfd p = { fd, POLLIN, 0 };
 	char buf[256];
 	ssize_t n;
 
@@ -496,7 +497,7 @@ static pid_t daemon_activated(int lfd)
 
 START_TEST(socket_activation_uses_fd_3_and_leaves_the_file)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	char run[200];
 	pid_t pid;

@@ -20,14 +20,14 @@
 #define DUMP_FILE "tests/data/dump.bin"
 #define SS_FILE "tests/data/dump.ss.txt"
 
-static const uint8_t dump_proto[4] = {IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP,
-				      IPPROTO_UDP};
+static const uint8_t dump_proto[4] = { IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP,
+				       IPPROTO_UDP };
 
 /* Feeds the recorded buffers (u32 length + bytes each) to the parser. */
 static void parse_recording(struct diag_result *res)
 {
 	FILE *f = fopen(DUMP_FILE, "rb");
-	struct diag_parser p = {res, IPPROTO_TCP, 0, 0};
+	struct diag_parser p = { res, IPPROTO_TCP, 0, 0 };
 	unsigned dump = 0;
 	uint32_t len;
 	char *buf;
@@ -87,7 +87,7 @@ static void check_ss_line(const struct diag_result *res, const char *line)
 
 START_TEST(recorded_dump_matches_ss)
 {
-	struct diag_result res = {0};
+	struct diag_result res = { 0 };
 	FILE *f = fopen(SS_FILE, "r");
 	char line[512];
 	size_t lines = 0;
@@ -108,7 +108,7 @@ END_TEST
 
 START_TEST(recorded_dump_groups_as_designed)
 {
-	struct diag_result res = {0};
+	struct diag_result res = { 0 };
 	struct grouping g;
 	size_t i, listen = 0, conns = 0;
 
@@ -159,8 +159,8 @@ static struct nlmsghdr *craft_msg(struct craft *c, uint16_t type,
 
 static struct inet_diag_msg *craft_sock(struct craft *c, uint8_t family)
 {
-	struct nlmsghdr *nlh = craft_msg(c, SOCK_DIAG_BY_FAMILY,
-					 sizeof(struct inet_diag_msg));
+	struct nlmsghdr *nlh =
+		craft_msg(c, SOCK_DIAG_BY_FAMILY, sizeof(struct inet_diag_msg));
 	struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 
 	m->idiag_family = family;
@@ -178,7 +178,7 @@ static void craft_done(struct craft *c, int err)
 
 static int craft_parse(struct craft *c, struct diag_result *res, int *err)
 {
-	struct diag_parser p = {res, IPPROTO_TCP, 0, 0};
+	struct diag_parser p = { res, IPPROTO_TCP, 0, 0 };
 	int ret;
 
 	errno = 0;
@@ -189,8 +189,8 @@ static int craft_parse(struct craft *c, struct diag_result *res, int *err)
 
 START_TEST(crafted_good_dump)
 {
-	struct craft c = {0};
-	struct diag_result res = {0};
+	struct craft c = { 0 };
+	struct diag_result res = { 0 };
 	int err;
 
 	craft_sock(&c, AF_INET);
@@ -208,8 +208,8 @@ END_TEST
 
 START_TEST(truncated_and_oversized_messages)
 {
-	struct craft c = {0};
-	struct diag_result res = {0};
+	struct craft c = { 0 };
+	struct diag_result res = { 0 };
 	int err;
 
 	craft_sock(&c, AF_INET);
@@ -237,8 +237,8 @@ END_TEST
 
 START_TEST(bad_attribute_is_rejected)
 {
-	struct craft c = {0};
-	struct diag_result res = {0};
+	struct craft c = { 0 };
+	struct diag_result res = { 0 };
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -249,8 +249,8 @@ START_TEST(bad_attribute_is_rejected)
 	ck_assert_int_eq(craft_parse(&c, &res, &err), 1);
 	ck_assert(res.recs[0].flags & REC_F_V6ONLY);
 	/* An attribute whose length runs past its message. */
-	((struct nlattr *)((char *)nlh + mnl_nlmsg_size(sizeof(
-						 struct inet_diag_msg))))
+	((struct nlattr *)((char *)nlh +
+			   mnl_nlmsg_size(sizeof(struct inet_diag_msg))))
 		->nla_len = 200;
 	res.n = 0;
 	ck_assert_int_eq(craft_parse(&c, &res, &err), -1);
@@ -261,8 +261,8 @@ END_TEST
 
 START_TEST(kernel_errors_surface)
 {
-	struct craft c = {0};
-	struct diag_result res = {0};
+	struct craft c = { 0 };
+	struct diag_result res = { 0 };
 	struct nlmsgerr *e;
 	int err;
 
@@ -289,8 +289,8 @@ END_TEST
 
 START_TEST(interrupted_dump_is_eintr)
 {
-	struct craft c = {0};
-	struct diag_result res = {0};
+	struct craft c = { 0 };
+	struct diag_result res = { 0 };
 	int err;
 
 	craft_sock(&c, AF_INET);
@@ -303,9 +303,9 @@ END_TEST
 
 START_TEST(foreign_sequence_is_refused)
 {
-	struct craft c = {0};
-	struct diag_result res = {0};
-	struct diag_parser p = {&res, IPPROTO_TCP, 77, 0};
+	struct craft c = { 0 };
+	struct diag_result res = { 0 };
+	struct diag_parser p = { &res, IPPROTO_TCP, 77, 0 };
 
 	craft_sock(&c, AF_INET);
 	((struct nlmsghdr *)c.buf)->nlmsg_seq = 78;
@@ -317,12 +317,12 @@ END_TEST
 /* The real kernel, in the test's own namespace. */
 START_TEST(live_dump_sees_own_sockets)
 {
-	struct diag_result res = {0};
+	struct diag_result res = { 0 };
 	struct diag *d = diag_open();
 	int l = socket(AF_INET, SOCK_STREAM, 0), u;
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(31337),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(31337),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	size_t i, found = 0;
 
 	ck_assert_ptr_nonnull(d);

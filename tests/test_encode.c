@@ -23,20 +23,20 @@ static const char *namer(void *ctx, uint32_t ifindex)
 static struct snapshot *sample(const char *host)
 {
 	static const char *const spec[][5] = {
-		{"tcp", "listen", "0.0.0.0:22", "0.0.0.0:0", ""},
-		{"tcp", "established", "10.0.0.1:22", "10.0.0.9:50000", ""},
-		{"tcp", "time-wait", "10.0.0.1:22", "10.0.0.9:50001", ""},
-		{"tcp", "listen", "[::]:80", "[::]:0", ""},
-		{"tcp", "established", "[::ffff:127.0.0.1]:80",
-		 "[::ffff:127.0.0.1]:4000", ""},
-		{"tcp", "established", "127.0.0.1:4000", "127.0.0.1:80", ""},
-		{"tcp", "listen", "0.0.0.0:8080", "0.0.0.0:0", "3"},
-		{"tcp", "listen", "0.0.0.0:9090", "0.0.0.0:0", "7"},
-		{"udp", "unconnected", "[::1]:53", "[::]:0", ""},
-		{"udp", "established", "10.0.0.1:5000", "10.0.0.53:53", ""},
-		{"tcp", "syn-sent", "10.0.0.1:5001", "192.0.2.1:443", ""},
+		{ "tcp", "listen", "0.0.0.0:22", "0.0.0.0:0", "" },
+		{ "tcp", "established", "10.0.0.1:22", "10.0.0.9:50000", "" },
+		{ "tcp", "time-wait", "10.0.0.1:22", "10.0.0.9:50001", "" },
+		{ "tcp", "listen", "[::]:80", "[::]:0", "" },
+		{ "tcp", "established", "[::ffff:127.0.0.1]:80",
+		  "[::ffff:127.0.0.1]:4000", "" },
+		{ "tcp", "established", "127.0.0.1:4000", "127.0.0.1:80", "" },
+		{ "tcp", "listen", "0.0.0.0:8080", "0.0.0.0:0", "3" },
+		{ "tcp", "listen", "0.0.0.0:9090", "0.0.0.0:0", "7" },
+		{ "udp", "unconnected", "[::1]:53", "[::]:0", "" },
+		{ "udp", "established", "10.0.0.1:5000", "10.0.0.53:53", "" },
+		{ "tcp", "syn-sent", "10.0.0.1:5001", "192.0.2.1:443", "" },
 	};
-	struct diag_result res = {0};
+	struct diag_result res = { 0 };
 	struct snapshot *s;
 	size_t i, n = sizeof(spec) / sizeof(spec[0]);
 
@@ -58,7 +58,7 @@ static struct snapshot *sample(const char *host)
 
 static json_t *group_json(struct snapshot *s, size_t gi)
 {
-	struct jbuf b = {0};
+	struct jbuf b = { 0 };
 	json_error_t jerr;
 	json_t *o;
 
@@ -97,10 +97,12 @@ START_TEST(listen_group_fields)
 	json_t *sock = json_array_get(json_object_get(g, "sockets"), 0);
 	json_t *counts = json_object_get(g, "counts");
 
-	ck_assert_str_eq(json_string_value(json_object_get(g, "type")), "group");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "type")),
+			 "group");
 	ck_assert_str_eq(json_string_value(json_object_get(g, "proto")), "tcp");
 	ck_assert_int_eq(json_array_size(json_object_get(g, "connections")), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(counts, "listen")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(counts, "listen")),
+			 1);
 	ck_assert_int_eq(
 		json_integer_value(json_object_get(counts, "time-wait")), 1);
 	ck_assert_ptr_nonnull(json_object_get(g, "accept_queue"));
@@ -177,7 +179,7 @@ END_TEST
 START_TEST(header_and_end)
 {
 	struct snapshot *s = sample("ho\"st\n\xc3\xa9");
-	struct jbuf b = {0};
+	struct jbuf b = { 0 };
 	json_t *h, *e;
 
 	s->taken_mono_ms = 1000;
@@ -210,7 +212,7 @@ END_TEST
 START_TEST(cache_is_the_groups_in_order)
 {
 	struct snapshot *s = sample("h");
-	struct jbuf all = {0};
+	struct jbuf all = { 0 };
 	const char *p;
 	size_t i, len, off = 0;
 
@@ -237,7 +239,7 @@ START_TEST(document_validates_against_schema)
 {
 	struct snapshot *s = sample("h");
 	char path[] = "/tmp/sockwatch-doc.XXXXXX";
-	struct jbuf b = {0};
+	struct jbuf b = { 0 };
 	size_t i;
 	char *out, *err;
 	int fd = mkstemp(path), rc;
@@ -256,11 +258,13 @@ START_TEST(document_validates_against_schema)
 			(int)(b.len - 1 - strlen("{\"type\":\"group\",")),
 			b.p + strlen("{\"type\":\"group\","));
 	}
-	fprintf(f, "],\"totals\":{\"sockets\":%zu,\"groups\":%zu,\"tcp\":%zu,"
-		   "\"udp\":%zu}}",
+	fprintf(f,
+		"],\"totals\":{\"sockets\":%zu,\"groups\":%zu,\"tcp\":%zu,"
+		"\"udp\":%zu}}",
 		s->n, s->grouping.ngroups, s->ntcp, s->nudp);
 	fclose(f);
-	rc = run_cmd((char *[]){"tests/schema-check", path, NULL}, &out, &err);
+	rc = run_cmd((char *[]){ "tests/schema-check", path, NULL }, &out,
+		     &err);
 	ck_assert_msg(rc == 0, "schema: %s", err);
 	free(out);
 	free(err);

@@ -30,7 +30,7 @@ static size_t add(struct host *h, const char *proto, const char *state,
 /* Groups, then checks that every record sits in exactly one group. */
 static void build(struct host *h)
 {
-	unsigned seen[MAXR] = {0};
+	unsigned seen[MAXR] = { 0 };
 	size_t i, total = 0;
 
 	ck_assert_int_eq(group_build(h->r, h->n, &h->g), 0);
@@ -99,11 +99,11 @@ END_TEST
 
 START_TEST(reuseport_listeners_share_one_group)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t a = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
 	size_t b = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
-	size_t c = add(&h, "tcp", "established", "10.0.0.1:80",
-		       "10.0.0.9:5000", 0);
+	size_t c = add(&h, "tcp", "established", "10.0.0.1:80", "10.0.0.9:5000",
+		       0);
 	int sock;
 
 	build(&h);
@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST(same_port_two_addresses_two_groups)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t a = add(&h, "tcp", "listen", "127.0.0.1:80", "0.0.0.0:0", 0);
 	size_t b = add(&h, "tcp", "listen", "127.0.0.2:80", "0.0.0.0:0", 0);
 	size_t ca = add(&h, "tcp", "established", "127.0.0.1:80",
@@ -139,7 +139,7 @@ END_TEST
 
 START_TEST(exact_address_before_wildcard)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t any = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
 	size_t lo = add(&h, "tcp", "listen", "127.0.0.1:80", "0.0.0.0:0", 0);
 	size_t c1 = add(&h, "tcp", "established", "127.0.0.1:80",
@@ -156,7 +156,7 @@ END_TEST
 
 START_TEST(dual_stack_listener_owns_v4_mapped_clients)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t l = add(&h, "tcp", "listen", "[::]:8080", "[::]:0", 0);
 	size_t acc = add(&h, "tcp", "established", "[::ffff:127.0.0.1]:8080",
 			 "[::ffff:127.0.0.1]:40000", 0);
@@ -175,7 +175,7 @@ END_TEST
 
 START_TEST(v6only_and_v4_listeners_keep_their_family)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t l6 = add(&h, "tcp", "listen", "[::]:80", "[::]:0", 0);
 	size_t l4 = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
 	size_t c6 = add(&h, "tcp", "established", "[::1]:80", "[::1]:5000", 0);
@@ -193,7 +193,7 @@ END_TEST
 
 START_TEST(device_bound_listener_serves_only_its_device)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t l = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 7);
 	size_t on = add(&h, "tcp", "established", "10.0.0.1:80",
 			"10.0.0.2:3000", 7);
@@ -210,7 +210,7 @@ END_TEST
 
 START_TEST(unbound_listener_serves_bound_sockets_too)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t any = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
 	size_t dev = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 3);
 	size_t c3 = add(&h, "tcp", "established", "10.0.0.1:80",
@@ -228,16 +228,16 @@ END_TEST
 
 START_TEST(queue_timewait_closewait_sit_under_listener)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t l = add(&h, "tcp", "listen", "0.0.0.0:22", "0.0.0.0:0", 0);
-	size_t q = add(&h, "tcp", "established", "10.0.0.1:22",
-		       "10.0.0.5:1000", 0);
-	size_t tw = add(&h, "tcp", "time-wait", "10.0.0.1:22",
-			"10.0.0.5:1001", 0);
-	size_t cw = add(&h, "tcp", "close-wait", "10.0.0.1:22",
-			"10.0.0.5:1002", 0);
-	size_t sr = add(&h, "tcp", "syn-recv", "10.0.0.1:22",
-			"10.0.0.5:1003", 0);
+	size_t q = add(&h, "tcp", "established", "10.0.0.1:22", "10.0.0.5:1000",
+		       0);
+	size_t tw =
+		add(&h, "tcp", "time-wait", "10.0.0.1:22", "10.0.0.5:1001", 0);
+	size_t cw =
+		add(&h, "tcp", "close-wait", "10.0.0.1:22", "10.0.0.5:1002", 0);
+	size_t sr =
+		add(&h, "tcp", "syn-recv", "10.0.0.1:22", "10.0.0.5:1003", 0);
 	const struct group *g;
 
 	h.r[q].inode = 0; /* not accepted yet */
@@ -256,7 +256,7 @@ END_TEST
 
 START_TEST(clients_sharing_local_port_are_two_members)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t a = add(&h, "tcp", "established", "10.0.0.1:40000",
 		       "10.0.0.5:5432", 0);
 	size_t b = add(&h, "tcp", "established", "10.0.0.1:40000",
@@ -275,7 +275,7 @@ END_TEST
 
 START_TEST(outbound_groups_gather_by_remote_endpoint)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t i, first = 0;
 
 	for (i = 0; i < 12; i++) {
@@ -295,9 +295,8 @@ END_TEST
 
 START_TEST(connected_udp_under_bound_endpoint_or_outbound)
 {
-	struct host h = {0};
-	size_t l = add(&h, "udp", "unconnected", "0.0.0.0:53", "0.0.0.0:0",
-		       0);
+	struct host h = { 0 };
+	size_t l = add(&h, "udp", "unconnected", "0.0.0.0:53", "0.0.0.0:0", 0);
 	size_t served = add(&h, "udp", "established", "10.0.0.1:53",
 			    "10.0.0.7:3333", 0);
 	size_t client = add(&h, "udp", "established", "10.0.0.1:45000",
@@ -307,8 +306,7 @@ START_TEST(connected_udp_under_bound_endpoint_or_outbound)
 	build(&h);
 	ck_assert_ptr_eq(group_of(&h, served, NULL), group_of(&h, l, NULL));
 	ck_assert_ptr_ne(group_of(&h, tcp, NULL), group_of(&h, l, NULL));
-	expect_ep(group_of(&h, client, NULL), GROUP_OUTBOUND, "10.0.0.8:53",
-		  0);
+	expect_ep(group_of(&h, client, NULL), GROUP_OUTBOUND, "10.0.0.8:53", 0);
 	ck_assert_int_eq(group_of(&h, client, NULL)->ep.proto, IPPROTO_UDP);
 	teardown_host(&h);
 }
@@ -316,7 +314,7 @@ END_TEST
 
 START_TEST(local_peer_marked_only_when_peer_exists)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t out_local, out_far;
 
 	add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
@@ -324,8 +322,8 @@ START_TEST(local_peer_marked_only_when_peer_exists)
 	out_local = add(&h, "tcp", "established", "127.0.0.1:5000",
 			"127.0.0.1:80", 0);
 	/* Same port on a far host: the wildcard listener is not its peer. */
-	out_far = add(&h, "tcp", "established", "10.0.0.1:5001",
-		      "192.0.2.1:80", 0);
+	out_far = add(&h, "tcp", "established", "10.0.0.1:5001", "192.0.2.1:80",
+		      0);
 	build(&h);
 	ck_assert_int_eq(group_of(&h, out_local, NULL)->local, 1);
 	ck_assert_int_eq(group_of(&h, out_far, NULL)->local, 0);
@@ -335,7 +333,7 @@ END_TEST
 
 START_TEST(groups_and_members_come_sorted)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t i;
 
 	add(&h, "udp", "unconnected", "0.0.0.0:53", "0.0.0.0:0", 0);
@@ -362,7 +360,7 @@ END_TEST
 START_TEST(bound_client_on_listening_port_counts_as_accepted)
 {
 	/* DESIGN.md's documented limit, pinned so a change is deliberate. */
-	struct host h = {0};
+	struct host h = { 0 };
 	size_t l = add(&h, "tcp", "listen", "0.0.0.0:8000", "0.0.0.0:0", 0);
 	size_t c = add(&h, "tcp", "established", "10.0.0.1:8000",
 		       "10.0.0.5:443", 0);

@@ -96,7 +96,7 @@ static void live_setup(void)
 	dir = tmpdir_make();
 	snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
 	daemon_pid = daemon_start(sock_path,
-				  (char *[]){"--interval", "60000", NULL});
+				  (char *[]){ "--interval", "60000", NULL });
 }
 
 static void live_teardown(void)
@@ -111,10 +111,11 @@ static json_t *list_fresh(char **raw)
 	char *out, *err;
 	json_t *doc;
 
-	ck_assert_int_eq(ctl_run(sock_path, (char *[]){"list", "--json",
-						       "--fresh", NULL},
-				 &out, &err),
-			 0);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--json", "--fresh", NULL }, &out,
+			&err),
+		0);
 	doc = json_doc(out);
 	if (raw)
 		*raw = out;
@@ -137,24 +138,25 @@ static void compare_with_ss(json_t *doc, const char *ss)
 
 		snprintf(want, sizeof(want), "%.*s", (int)strcspn(p + 3, " \n"),
 			 p + 3);
-		json_array_foreach(json_object_get(doc, "groups"), i, g)
-		{
-			static const char *const mem[] = {"sockets",
-							  "connections"};
+		json_array_foreach (json_object_get(doc, "groups"), i, g) {
+			static const char *const mem[] = { "sockets",
+							   "connections" };
 
 			for (m = 0; m < 2; m++)
-				json_array_foreach(json_object_get(g, mem[m]),
-						   j, s)
+				json_array_foreach (json_object_get(g, mem[m]),
+						    j, s)
 					hits += strcmp(json_string_value(
 							       json_object_get(
-								       s, "cookie")),
+								       s,
+								       "cooki"
+								       "e")),
 						       want) == 0;
 		}
 		ck_assert_msg(hits == 1, "ss socket sk:%s appears %zu times",
 			      want, hits);
 		lines++;
 	}
-	json_array_foreach(json_object_get(doc, "groups"), i, g)
+	json_array_foreach (json_object_get(doc, "groups"), i, g)
 		total += json_array_size(json_object_get(g, "sockets")) +
 			 json_array_size(json_object_get(g, "connections"));
 	ck_assert_uint_eq(total, lines);
@@ -171,8 +173,8 @@ START_TEST(every_ss_socket_exactly_once)
 
 	world_build(&w);
 	doc = list_fresh(NULL);
-	ck_assert_int_eq(run_cmd((char *[]){"ss", "-tuanHe", NULL}, &ss, NULL),
-			 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "ss", "-tuanHe", NULL }, &ss, NULL), 0);
 	compare_with_ss(doc, ss);
 	free(ss);
 	json_decref(doc);
@@ -218,8 +220,8 @@ START_TEST(grouping_socket_by_socket)
 	expect_in(doc, "tcp", "127.0.0.1:8080", ep(a, "127.0.0.1", w.c8080a),
 		  "listen tcp 127.0.0.1:8080", "connections");
 	s = expect_in(doc, "tcp", "127.0.0.1:8080",
-		      ep(a, "127.0.0.1", w.c8080q),
-		      "listen tcp 127.0.0.1:8080", "connections");
+		      ep(a, "127.0.0.1", w.c8080q), "listen tcp 127.0.0.1:8080",
+		      "connections");
 	ck_assert_int_eq(json_integer_value(json_object_get(s, "inode")), 0);
 	s = expect_in(doc, "tcp", ep(a, "127.0.0.1", w.c8080b),
 		      "127.0.0.1:8080", "outbound tcp 127.0.0.1:8080",
@@ -255,11 +257,13 @@ START_TEST(closing_states_shared_ports_and_udp)
 
 	world_build(&w);
 	doc = list_fresh(NULL);
-	s = expect_in(doc, "tcp", "127.0.0.1:8086", ep(a, "127.0.0.1", w.c8086tw),
+	s = expect_in(doc, "tcp", "127.0.0.1:8086",
+		      ep(a, "127.0.0.1", w.c8086tw),
 		      "listen tcp 127.0.0.1:8086", "connections");
 	ck_assert_str_eq(json_string_value(json_object_get(s, "state")),
 			 "time-wait");
-	s = expect_in(doc, "tcp", "127.0.0.1:8086", ep(a, "127.0.0.1", w.c8086cw),
+	s = expect_in(doc, "tcp", "127.0.0.1:8086",
+		      ep(a, "127.0.0.1", w.c8086cw),
 		      "listen tcp 127.0.0.1:8086", "connections");
 	ck_assert_str_eq(json_string_value(json_object_get(s, "state")),
 			 "close-wait");
@@ -298,7 +302,8 @@ START_TEST(real_document_validates_against_schema)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
 	close(fd);
-	rc = run_cmd((char *[]){"tests/schema-check", path, NULL}, &out, &err);
+	rc = run_cmd((char *[]){ "tests/schema-check", path, NULL }, &out,
+		     &err);
 	ck_assert_msg(rc == 0, "schema says: %s", err);
 	unlink(path);
 	free(raw);
@@ -319,22 +324,23 @@ START_TEST(cached_answer_until_fresh)
 	gen = json_integer_value(json_object_get(doc, "generation"));
 	json_decref(doc);
 	net_listen("127.0.0.1:9999", 1, 0, NULL);
-	ck_assert_int_eq(ctl_run(sock_path, (char *[]){"list", "--json", NULL},
-				 &out, NULL),
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--json", NULL }, &out,
+				 NULL),
 			 0);
 	doc = json_doc(out);
 	free(out);
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "generation")),
 			 gen);
 	ck_assert_ptr_nonnull(json_object_get(doc, "age_ms"));
-	ck_assert_ptr_null(net_find(doc, "tcp", "127.0.0.1:9999", "0.0.0.0:0",
-				    &g, &mem));
+	ck_assert_ptr_null(
+		net_find(doc, "tcp", "127.0.0.1:9999", "0.0.0.0:0", &g, &mem));
 	json_decref(doc);
 	doc = list_fresh(NULL);
 	ck_assert_int_gt(json_integer_value(json_object_get(doc, "generation")),
 			 gen);
-	ck_assert_ptr_nonnull(net_find(doc, "tcp", "127.0.0.1:9999",
-				       "0.0.0.0:0", &g, &mem));
+	ck_assert_ptr_nonnull(
+		net_find(doc, "tcp", "127.0.0.1:9999", "0.0.0.0:0", &g, &mem));
 	json_decref(doc);
 }
 END_TEST
@@ -347,8 +353,9 @@ START_TEST(table_for_a_person)
 	const char *p;
 
 	world_build(&w);
-	ck_assert_int_eq(ctl_run(sock_path, (char *[]){"list", "--fresh", NULL},
-				 &out, NULL),
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--fresh", NULL }, &out,
+				 NULL),
 			 0);
 	for (p = out; (p = strstr(p, "\nLISTEN ")); p++)
 		listens++;

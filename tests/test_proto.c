@@ -21,10 +21,12 @@ START_TEST(valid_requests)
 	ck_assert_int_eq(parse("{\"v\":1,\"cmd\":\"list\"}", &req), PROTO_OK);
 	ck_assert_int_eq(req.cmd, PROTO_CMD_LIST);
 	ck_assert_int_eq(req.fresh, 0);
-	ck_assert_int_eq(parse("{\"cmd\":\"list\",\"fresh\":true,\"v\":1}", &req),
-			 PROTO_OK);
+	ck_assert_int_eq(
+		parse("{\"cmd\":\"list\",\"fresh\":true,\"v\":1}", &req),
+		PROTO_OK);
 	ck_assert_int_eq(req.fresh, 1);
-	ck_assert_int_eq(parse(" {\"v\":1,\"cmd\":\"status\"} ", &req), PROTO_OK);
+	ck_assert_int_eq(parse(" {\"v\":1,\"cmd\":\"status\"} ", &req),
+			 PROTO_OK);
 	ck_assert_int_eq(req.cmd, PROTO_CMD_STATUS);
 }
 END_TEST
@@ -58,17 +60,24 @@ START_TEST(bad_fields_are_named)
 	ck_assert_ptr_nonnull(strstr(msg, "fersh"));
 	ck_assert_int_eq(parse("{\"v\":1,\"cmd\":\"list\",\"fresh\":1}", &req),
 			 PROTO_BAD_REQUEST);
-	ck_assert_int_eq(parse("{\"v\":1,\"cmd\":\"status\",\"fresh\":true}",
-			       &req),
-			 PROTO_BAD_REQUEST);
+	ck_assert_int_eq(
+		parse("{\"v\":1,\"cmd\":\"status\",\"fresh\":true}", &req),
+		PROTO_BAD_REQUEST);
 }
 END_TEST
 
 START_TEST(hostile_input)
 {
 	static const char *const bad[] = {
-		"", "[]", "null", "1", "\"list\"", "{", "{\"v\":1,\"v\":1,\"cmd\":\"list\"}",
-		"{\"v\":1,\"cmd\":\"list\"}{}", "{\"v\":1,\"cmd\":\"l\xffst\"}",
+		"",
+		"[]",
+		"null",
+		"1",
+		"\"list\"",
+		"{",
+		"{\"v\":1,\"v\":1,\"cmd\":\"list\"}",
+		"{\"v\":1,\"cmd\":\"list\"}{}",
+		"{\"v\":1,\"cmd\":\"l\xffst\"}",
 	};
 	struct proto_request req;
 	char deep[4096];
@@ -111,10 +120,11 @@ END_TEST
 
 START_TEST(records_round_trip)
 {
-	struct proto_request req = {PROTO_CMD_LIST, 1}, back;
-	struct proto_status st = {.version = "9.9", .pid = 42, .polls = 7,
-				  .udp_available = 1};
-	struct jbuf b = {0};
+	struct proto_request req = { PROTO_CMD_LIST, 1 }, back;
+	struct proto_status st = {
+		.version = "9.9", .pid = 42, .polls = 7, .udp_available = 1
+	};
+	struct jbuf b = { 0 };
 	json_t *o;
 	char msg[256];
 
@@ -127,7 +137,8 @@ START_TEST(records_round_trip)
 	proto_error(&b, PROTO_TOO_LARGE, "say \"why\"\n");
 	o = json_loadb(b.p, b.len, 0, NULL);
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(json_string_value(json_object_get(o, "type")), "error");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "type")),
+			 "error");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "code")),
 			 "too_large");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "message")),

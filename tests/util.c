@@ -27,8 +27,7 @@ uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int addr_parse(const char *text, uint8_t *family, uint8_t *addr,
-	       uint16_t *port)
+int addr_parse(const char *text, uint8_t *family, uint8_t *addr, uint16_t *port)
 {
 	char host[64];
 	const char *colon;
@@ -142,8 +141,7 @@ int run_cmd(char *const argv[], char **out, char **err)
 		*err = e;
 	else
 		free(e);
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 char *tmpdir_make(void)
@@ -157,7 +155,7 @@ char *tmpdir_make(void)
 
 int client_connect(const char *sock)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -193,7 +191,7 @@ char *client_line(int fd, int ms)
 
 	ck_assert_ptr_nonnull(buf);
 	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
+		struct pollfd p = { fd, POLLIN, 0 };
 		int left = (int)(deadline - now_ms());
 		ssize_t n;
 		char *nl;
@@ -228,10 +226,10 @@ void netns_fresh(void)
 
 	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s",
 		      strerror(errno));
-	ck_assert_int_eq(run_cmd((char *[]){"ip", "link", "set", "lo", "up",
-					    NULL},
-				 &out, NULL),
-			 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "ip", "link", "set", "lo", "up", NULL },
+			&out, NULL),
+		0);
 	free(out);
 }
 
@@ -302,8 +300,7 @@ int daemon_stop(pid_t pid)
 		}
 		usleep(10000);
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int ctl_run(const char *sock, char *const args[], char **out, char **err)
