@@ -104,15 +104,17 @@ static ssize_t conn_fill(struct conn *c)
 
 char *conn_line(struct conn *c, size_t *len)
 {
-	size_t scanned = c->off, seen;
+	size_t scanned = c->off;
 	char *nl = NULL, *line;
 
 	for (;;) {
+		/* conn_fill may move the unread part to the front */
+		size_t seen = c->len - c->off;
+
 		if (c->len > scanned)
 			nl = memchr(c->buf + scanned, '\n', c->len - scanned);
 		if (nl)
 			break;
-		seen = c->len - c->off; /* conn_fill may move the line to 0 */
 		if (conn_fill(c) == 0)
 			return NULL; /* a partial last line is no record */
 		scanned = c->off + seen;

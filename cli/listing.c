@@ -136,12 +136,14 @@ int listing_json(struct conn *c, FILE *out)
 
 int listing_table(struct conn *c, FILE *out)
 {
-	json_t *head = listing_header(c), *end, *g;
+	json_t *head = listing_header(c), *end;
 	size_t groups = 0, len;
 	char *line;
 
 	render_header(head, out);
 	for (;;) {
+		json_t *g;
+
 		line = listing_next(c, &len);
 		if (is_end(line, len))
 			break;

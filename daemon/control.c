@@ -13,7 +13,7 @@
 #include "proto.h"
 
 #define CONTROL_READ_CHUNK 4096
-#define CONTROL_SPAN (64 * 1024) /* encode ahead this much of a listing */
+#define CONTROL_SPAN 65536 /* bytes of a listing to encode ahead */
 #define CONTROL_PAUSE_MS 200
 
 enum reply {

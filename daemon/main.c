@@ -251,10 +251,10 @@ static void daemon_tick(struct daemon *d)
 static void daemon_loop(struct daemon *d)
 {
 	static struct pollfd fds[CONTROL_MAX_CLIENTS + 4];
-	size_t n, base;
 
 	while (!d->quit) {
-		n = 0;
+		size_t n = 0, base;
+
 		fds[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		fds[n++] =
 			(struct pollfd){ .fd = d->timer_fd, .events = POLLIN };

@@ -32,7 +32,7 @@ static long env_long(const char *name)
 /* The fd must be a listening AF_UNIX stream socket to be of use to us. */
 static int sd_fd_usable(int fd)
 {
-	struct sockaddr_un sa;
+	struct sockaddr_un sa = { 0 };
 	socklen_t len = sizeof(sa);
 	int type = 0, listening = 0;
 	socklen_t olen = sizeof(type);

@@ -16,7 +16,7 @@
  * The kernel caps one dump skb at 32 KiB; twice that leaves room for a
  * min_dump_alloc above it without ever seeing MSG_TRUNC.
  */
-#define DIAG_BUFSZ (64 * 1024)
+#define DIAG_BUFSZ 65536
 #define DIAG_TRIES 4
 
 struct diag {
@@ -272,13 +272,13 @@ static int diag_dump_one(struct diag *d, struct diag_result *res,
 {
 	struct diag_parser p = { res, proto, ++d->seq, d->portid };
 	size_t len = diag_request(d->buf, family, proto, p.seq);
-	ssize_t n;
 	int ret;
 
 	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
 		return -1;
 	do {
-		n = diag_recv(d);
+		ssize_t n = diag_recv(d);
+
 		if (n < 0)
 			return -1;
 		ret = diag_parse(&p, d->buf, (size_t)n);

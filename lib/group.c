@@ -27,8 +27,8 @@ struct gb {
 
 static int port_listening(const struct gb *b, uint8_t proto, uint16_t port)
 {
-	return b->listening[proto == IPPROTO_UDP][port >> 3] &
-	       (1u << (port & 7));
+	return (b->listening[proto == IPPROTO_UDP][port >> 3] &
+		(1u << (port & 7))) != 0;
 }
 
 /* Word at a time: every socket costs two to four lookups. */
@@ -137,12 +137,13 @@ static uint32_t gb_serve(const struct gb *b, const struct sock_rec *like,
 {
 	const uint8_t *addrs[2] = { addr, NULL };
 	struct endpoint ep;
-	uint32_t id;
 	int a;
 
 	if (!port_listening(b, like->proto, port))
 		return NONE;
 	for (a = 0; a < 2; a++) {
+		uint32_t id;
+
 		ep_set(&ep, GROUP_LISTEN, like, addrs[a], port, dev);
 		id = gb_find(b, &ep);
 		if (id == NONE && dev) {
@@ -302,7 +303,6 @@ static int gb_has_peer(const struct gb *b, const uint32_t *order,
 	memcpy(key.laddr, r->raddr, sizeof(key.laddr));
 	key.rport = r->lport;
 	key.lport = r->rport;
-	key.cookie = 0;
 	while (n > 0) {
 		const uint32_t *mid = lo + n / 2;
 		const struct sock_rec *m = &b->recs[*mid];
@@ -341,7 +341,8 @@ static int rec_remap(struct sock_rec *r)
 		r->family = AF_INET6;
 		return 1;
 	}
-	if (memcmp(r->raddr, v4mapped, 12) || memcmp(r->laddr, v4mapped, 12))
+	if (memcmp(r->raddr, v4mapped, 12) != 0 ||
+	    memcmp(r->laddr, v4mapped, 12) != 0)
 		return 0;
 	memmove(r->laddr, r->laddr + 12, 4);
 	memset(r->laddr + 4, 0, 12);

@@ -91,7 +91,7 @@ static struct key *order_radix(struct key *a, struct key *tmp, size_t n)
 
 	key_varying(a, n, vary);
 	for (d = KEY_LEN - 1; d >= 0; d--) {
-		uint32_t pos[256] = { 0 }, sum = 0, c;
+		uint32_t pos[256] = { 0 }, sum = 0;
 		struct key *swap;
 		int v;
 
@@ -100,7 +100,8 @@ static struct key *order_radix(struct key *a, struct key *tmp, size_t n)
 		for (i = 0; i < n; i++)
 			pos[a[i].k[d]]++;
 		for (v = 0; v < 256; v++) {
-			c = pos[v];
+			uint32_t c = pos[v];
+
 			pos[v] = sum;
 			sum += c;
 		}

@@ -8,7 +8,7 @@
 #include "jbuf.h"
 
 #define PROTO_VERSION 1
-#define PROTO_MAX_LINE (64 * 1024) /* a request line, newline excluded */
+#define PROTO_MAX_LINE 65536 /* bytes in a request line, newline excluded */
 
 enum proto_cmd { PROTO_CMD_LIST, PROTO_CMD_STATUS };
 

@@ -63,6 +63,6 @@ size_t rec_addr_len(uint8_t family)
 const char *rec_addr_text(uint8_t family, const uint8_t *addr, char *buf)
 {
 	if (!inet_ntop(family, addr, buf, INET6_ADDRSTRLEN))
-		strcpy(buf, "?");
+		memcpy(buf, "?", 2);
 	return buf;
 }
