@@ -34,13 +34,10 @@ static void cli_teardown(void)
 /* A one-shot daemon that answers the first request line with reply. */
 static pid_t fake_daemon(const char *reply)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
+	int l = unix_bind(sock_path, SOCK_STREAM), c;
 	pid_t pid;
 	char buf[256];
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(listen(l, 1), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);

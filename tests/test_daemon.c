@@ -128,16 +128,13 @@ END_TEST
 
 START_TEST(stale_socket_file_is_replaced)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	char run[200];
 	pid_t pid;
 
 	snprintf(run, sizeof(run), "%s/run", dir);
 	ck_assert_int_eq(mkdir(run, 0700), 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	close(fd); /* the file stays, nobody listens: a dead daemon's */
+	close(unix_bind(sock_path, SOCK_STREAM)); /* the file stays, nobody
+						     listens: a dead daemon's */
 	pid = daemon_start(sock_path, NULL);
 	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
 	ck_assert_int_eq(daemon_stop(pid), 0);
@@ -434,13 +431,8 @@ END_TEST
 /* A datagram socket standing in for systemd's notification socket. */
 static int notify_socket(char *path, size_t size)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-
 	snprintf(path, size, "%s/notify", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
+	return unix_bind(path, SOCK_DGRAM);
 }
 
 static void expect_notify(int fd, const char *want)
@@ -497,15 +489,13 @@ static pid_t daemon_activated(int lfd)
 
 START_TEST(socket_activation_uses_fd_3_and_leaves_the_file)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	char run[200];
 	pid_t pid;
+	int lfd;
 
 	snprintf(run, sizeof(run), "%s/run", dir);
 	ck_assert_int_eq(mkdir(run, 0700), 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	lfd = unix_bind(sock_path, SOCK_STREAM);
 	ck_assert_int_eq(listen(lfd, 16), 0);
 	pid = daemon_activated(lfd);
 	close(lfd);

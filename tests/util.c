@@ -168,6 +168,49 @@ int client_connect(const char *sock)
 	return fd;
 }
 
+int unix_bind(const char *path, int type)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void schema_run(const char *text, char *mode)
+{
+	char path[] = "/tmp/sockwatch-json.XXXXXX";
+	int fd = mkstemp(path), rc;
+	char *out, *err;
+	char *argv[] = { "tests/schema-check", path, NULL, NULL };
+
+	if (mode) {
+		argv[1] = mode;
+		argv[2] = path;
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	rc = run_cmd(argv, &out, &err);
+	unlink(path);
+	ck_assert_msg(rc == 0, "the schema says: %s", err);
+	free(out);
+	free(err);
+}
+
+void schema_check(const char *doc)
+{
+	schema_run(doc, NULL);
+}
+
+void schema_check_lines(const char *records)
+{
+	schema_run(records, "--lines");
+}
+
 void client_send(int fd, const char *s, size_t len)
 {
 	while (len) {

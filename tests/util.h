@@ -44,6 +44,15 @@ int ctl_run(const char *sock, char *const args[], char **out, char **err);
 /* Parses the JSON document in text; fails the test if it is not one. */
 json_t *json_doc(const char *text);
 
+/* A unix socket bound to path (type SOCK_STREAM or SOCK_DGRAM). */
+int unix_bind(const char *path, int type);
+
+/* Validates a sockwatch/1 document against the JSON Schema, or fails. */
+void schema_check(const char *doc);
+
+/* Validates control-socket records, one a line, or fails. */
+void schema_check_lines(const char *records);
+
 /* Connects a raw client to the control socket; -1 on failure. */
 int client_connect(const char *sock);
 
