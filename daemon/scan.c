@@ -47,6 +47,21 @@ static void scan_recycle(struct scanner *sc, struct snapshot *old)
 	sc->spare_cap = cap;
 }
 
+/*
+ * Nobody streams the current picture: its cache's pages can take the next
+ * listing. A picture nobody listed says nobody is asking: then the memory
+ * goes back to the system rather than wait for a listing.
+ */
+static void scan_keep_cache(struct scanner *sc)
+{
+	if (!sc->current || sc->current->refs != 1)
+		return;
+	if (sc->current->cache_groups)
+		snapshot_take_cache(sc->current, &sc->spare_cache);
+	else
+		jbuf_free(&sc->spare_cache);
+}
+
 /* An array with room for about as many records as the last picture. */
 static int scan_array(struct scanner *sc, struct diag_result *res)
 {
@@ -92,9 +107,7 @@ int scan_run(struct scanner *sc)
 	struct snapshot *s;
 
 	sc->polls++;
-	/* Nobody streams the current picture: its cache's pages can serve. */
-	if (sc->current && sc->current->refs == 1)
-		snapshot_take_cache(sc->current, &sc->spare_cache);
+	scan_keep_cache(sc);
 	if (scan_array(sc, &res) < 0) {
 		scan_failed(sc, "memory");
 		return -1;
