@@ -97,8 +97,6 @@ static int cmd_status(struct conn *c, const struct opts *o)
 	char *line;
 	json_t *st;
 
-	if (o->fresh)
-		errx(EXIT_USAGE, "--fresh goes with list, not status");
 	conn_send(c, &req);
 	line = conn_line(c, &len);
 	if (!line)
@@ -130,6 +128,8 @@ int main(int argc, char **argv)
 		warnx("unknown command \"%s\"", cmd);
 		usage(stderr, EXIT_USAGE);
 	}
+	if (o.fresh && strcmp(cmd, "status") == 0)
+		errx(EXIT_USAGE, "--fresh goes with list, not status");
 	conn_open(&c, o.socket);
 	ret = strcmp(cmd, "list") == 0 ? cmd_list(&c, &o) : cmd_status(&c, &o);
 	conn_close(&c);

@@ -158,7 +158,10 @@ static void client_next(struct control *ctl, struct client *c)
 		char *nl = c->in.len ? memchr(c->in.p, '\n', c->in.len) : NULL;
 		size_t len = nl ? (size_t)(nl - c->in.p) : c->in.len;
 
-		if (!nl && c->in.len > PROTO_MAX_LINE) {
+		/* Whether or not its end has come, the rest cannot be trusted.
+		 */
+		if (len > PROTO_MAX_LINE) {
+			ctl->requests++;
 			client_reply_error(ctl, c, PROTO_TOO_LARGE,
 					   "request line longer than 65536 "
 					   "bytes; closing");

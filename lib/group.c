@@ -363,24 +363,59 @@ static int addr_is_loopback(uint8_t family, const uint8_t *a)
 }
 
 /*
- * A UDP server has no per-peer socket to find, so its clients are local
- * when the listener is bound to exactly their remote address, or is a
- * wildcard and that address is loopback.
+ * The listen groups of (proto, family, port), whatever their address and
+ * device: the groups are sorted, so they stand together. Sets [*lo, *hi).
  */
-static int gb_udp_local(const struct gb *b, const struct group *out)
+static void gb_listen_range(const struct gb *b, const struct sock_rec *r,
+			    uint16_t port, size_t *lo, size_t *hi)
+{
+	struct endpoint key;
+	size_t l = 0, h = b->ngroups;
+
+	ep_set(&key, GROUP_LISTEN, r, NULL, port, 0);
+	while (l < h) { /* the first group not before key */
+		size_t mid = l + (h - l) / 2;
+
+		if (ep_cmp(&b->groups[mid].ep, &key) < 0)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	*lo = *hi = l;
+	while (*hi < b->ngroups && b->groups[*hi].ep.role == GROUP_LISTEN &&
+	       b->groups[*hi].ep.proto == r->proto &&
+	       b->groups[*hi].ep.family == r->family &&
+	       b->groups[*hi].ep.port == port)
+		(*hi)++;
+}
+
+/*
+ * Whether r's remote end is a socket of this host: for TCP, a listener's
+ * connection that mirrors r; for UDP, whose servers keep no socket per
+ * peer, a listener bound to exactly that address, or a wildcard one when
+ * the address is loopback. Listeners bound to a device count too.
+ */
+static int gb_peer_here(const struct gb *b, const uint32_t *order,
+			const struct sock_rec *r)
 {
 	static const uint8_t any[16];
-	struct sock_rec r;
-	uint32_t id;
+	size_t lo, hi;
 
-	memset(&r, 0, sizeof(r));
-	r.proto = out->ep.proto;
-	r.family = out->ep.family;
-	id = gb_serve(b, &r, out->ep.addr, out->ep.port, 0);
-	if (id == NONE)
-		return 0;
-	return memcmp(b->groups[id].ep.addr, any, 16) != 0 ||
-	       addr_is_loopback(out->ep.family, out->ep.addr);
+	gb_listen_range(b, r, r->rport, &lo, &hi);
+	for (; lo < hi; lo++) {
+		const struct group *l = &b->groups[lo];
+		int exact = memcmp(l->ep.addr, r->raddr, 16) == 0;
+
+		if (!exact && memcmp(l->ep.addr, any, 16) != 0)
+			continue;
+		if (r->proto == IPPROTO_UDP) {
+			if (exact || addr_is_loopback(r->family, r->raddr))
+				return 1;
+		} else if (gb_has_peer(b, order, l, r)) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* An outbound group is local when one of its sockets' peers is here. */
@@ -388,19 +423,17 @@ static void gb_mark_local(struct gb *b, const uint32_t *order, struct group *g)
 {
 	uint32_t i;
 
-	if (g->ep.proto == IPPROTO_UDP) {
-		g->local = (uint8_t)gb_udp_local(b, g);
-		return;
-	}
 	for (i = 0; i < g->nconn && !g->local; i++) {
 		struct sock_rec r = b->recs[order[g->first + i]];
-		uint32_t id = gb_serve(b, &r, r.raddr, r.rport, 0);
 
-		if (id == NONE && rec_remap(&r))
-			id = gb_serve(b, &r, r.raddr, r.rport, 0);
-		if (id != NONE)
-			g->local = (uint8_t)gb_has_peer(b, order,
-							&b->groups[id], &r);
+		if (!port_listening(b, r.proto, r.rport))
+			return; /* no listener on that port at all */
+		g->local = (uint8_t)gb_peer_here(b, order, &r);
+		/* A client of one family, a listener of the other. */
+		if (!g->local && rec_remap(&r))
+			g->local = (uint8_t)gb_peer_here(b, order, &r);
+		if (r.proto == IPPROTO_UDP)
+			return; /* one member speaks for the endpoint */
 	}
 }
 

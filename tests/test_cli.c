@@ -86,6 +86,7 @@ START_TEST(usage_errors_exit_2)
 	expect_exit((char *[]){ "frobnicate", NULL }, 2, "unknown command");
 	expect_exit((char *[]){ "list", "--bogus", NULL }, 2, "usage");
 	expect_exit((char *[]){ "list", "extra", NULL }, 2, "usage");
+	expect_exit((char *[]){ "status", "--fresh", NULL }, 2, "--fresh");
 }
 END_TEST
 

@@ -273,23 +273,40 @@ START_TEST(pipelined_requests_answer_in_order)
 }
 END_TEST
 
-START_TEST(overlong_line_is_too_large_and_closed)
+/* Too long with no end in sight, or with its newline in the same read. */
+static void overlong(pid_t pid, int with_newline)
 {
-	pid_t pid = daemon_start(sock_path, NULL);
 	int fd = client_connect(sock_path);
-	size_t n = 70 * 1024;
+	size_t n = 66 * 1024;
 	char *big = malloc(n), *line;
 
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'x', n);
+	if (with_newline)
+		big[n - 1] = '\n';
 	client_send(fd, big, n);
+	client_send(fd, STATUS, strlen(STATUS)); /* must not be answered */
 	line = client_line(fd, 5000);
 	expect_record(line, "error", "too_large");
 	free(line);
 	ck_assert_ptr_null(client_line(fd, 5000)); /* closed */
 	close(fd);
 	free(big);
-	ck_assert_int_ge(status_num(sock_path, "pid"), 1);
+	ck_assert_int_eq(status_num(sock_path, "pid"), pid);
+}
+
+START_TEST(overlong_line_is_too_large_and_closed)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	json_t *st;
+
+	overlong(pid, 0);
+	overlong(pid, 1);
+	st = status_of(sock_path);
+	ck_assert_int_le(
+		json_integer_value(json_object_get(st, "request_errors")),
+		json_integer_value(json_object_get(st, "requests")));
+	json_decref(st);
 	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST

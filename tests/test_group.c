@@ -331,6 +331,38 @@ START_TEST(local_peer_marked_only_when_peer_exists)
 }
 END_TEST
 
+START_TEST(local_peer_of_a_device_bound_listener)
+{
+	struct host h = { 0 };
+	size_t cli;
+
+	add(&h, "tcp", "listen", "0.0.0.0:9000", "0.0.0.0:0", 1);
+	add(&h, "tcp", "established", "127.0.0.1:9000", "127.0.0.1:5000", 1);
+	cli = add(&h, "tcp", "established", "127.0.0.1:5000", "127.0.0.1:9000",
+		  0);
+	build(&h);
+	ck_assert_int_eq(group_of(&h, cli, NULL)->local, 1);
+	teardown_host(&h);
+}
+END_TEST
+
+START_TEST(udp_clients_of_a_dual_stack_listener)
+{
+	struct host h = { 0 };
+	size_t near, far;
+
+	add(&h, "udp", "unconnected", "[::]:5353", "[::]:0", 0);
+	near = add(&h, "udp", "established", "127.0.0.1:40000",
+		   "127.0.0.1:5353", 0);
+	far = add(&h, "udp", "established", "10.0.0.1:40001", "10.0.0.9:5353",
+		  0);
+	build(&h);
+	ck_assert_int_eq(group_of(&h, near, NULL)->local, 1);
+	ck_assert_int_eq(group_of(&h, far, NULL)->local, 0);
+	teardown_host(&h);
+}
+END_TEST
+
 START_TEST(groups_and_members_come_sorted)
 {
 	struct host h = { 0 };
@@ -459,6 +491,8 @@ Suite *group_suite(void)
 	tcase_add_test(tc, outbound_groups_gather_by_remote_endpoint);
 	tcase_add_test(tc, connected_udp_under_bound_endpoint_or_outbound);
 	tcase_add_test(tc, local_peer_marked_only_when_peer_exists);
+	tcase_add_test(tc, local_peer_of_a_device_bound_listener);
+	tcase_add_test(tc, udp_clients_of_a_dual_stack_listener);
 	tcase_add_test(tc, groups_and_members_come_sorted);
 	tcase_add_test(tc, bound_client_on_listening_port_counts_as_accepted);
 	tcase_add_test(tc, many_sockets_scale);
