@@ -30,6 +30,7 @@ struct daemon {
 	unsigned interval_ms;
 	unsigned timeout_ms;
 	int log_level;
+	int attribute; /* who holds each socket, from /proc */
 	int listen_fd;
 	int activated; /* the socket came from systemd: not ours to unlink */
 	int sig_fd;
@@ -46,7 +47,8 @@ static void usage(FILE *f)
 		"usage: sockwatchd [-i|--interval MS] [-s|--socket PATH]\n"
 		"                  [-l|--log-level LEVEL] [-t|--client-timeout "
 		"MS]\n"
-		"                  [-h|--help] [-V|--version]\n"
+		"                  [-P|--no-processes] [-h|--help] "
+		"[-V|--version]\n"
 		"\n"
 		"Polls the kernel's TCP and UDP sockets with sock_diag and "
 		"serves\n"
@@ -62,6 +64,8 @@ static void usage(FILE *f)
 		"  -t, --client-timeout MS  close clients idle or not reading "
 		"for MS\n"
 		"                           milliseconds (default %d)\n"
+		"  -P, --no-processes       do not tell which processes hold "
+		"the sockets\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n",
 		DEFAULT_INTERVAL_MS, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
@@ -92,13 +96,14 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "client-timeout", required_argument, NULL, 't' },
+		{ "no-processes", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:l:t:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:s:l:t:PhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			d->interval_ms =
@@ -120,6 +125,9 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		case 't':
 			d->timeout_ms = parse_ms("--client-timeout", optarg,
 						 100, 3600000);
+			break;
+		case 'P':
+			d->attribute = 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -210,7 +218,7 @@ static void daemon_start(struct daemon *d)
 	daemon_fd_limit();
 	daemon_signals(d);
 	d->links = links_open();
-	if (scan_init(&d->scan, d->links) < 0)
+	if (scan_init(&d->scan, d->links, d->attribute) < 0)
 		fatal("cannot open a sock_diag netlink socket: %s",
 		      strerror(errno));
 	daemon_listen(d);
@@ -299,6 +307,7 @@ int main(int argc, char **argv)
 		.interval_ms = DEFAULT_INTERVAL_MS,
 		.timeout_ms = DEFAULT_TIMEOUT_MS,
 		.log_level = LOG_L_INFO,
+		.attribute = 1,
 	};
 
 	d.socket_path = getenv("SOCKWATCH_SOCKET");

@@ -10,14 +10,35 @@
 #include "diag.h"
 #include "log.h"
 
-int scan_init(struct scanner *sc, struct links *links)
+int scan_init(struct scanner *sc, struct links *links, int attribute)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->links = links;
 	if (gethostname(sc->host, sizeof(sc->host) - 1) < 0)
 		strcpy(sc->host, "localhost");
+	if (attribute) {
+		sc->procs = procs_open("/proc");
+		if (!sc->procs)
+			log_warnx("cannot open /proc (%s): no process "
+				  "attribution",
+				  strerror(errno));
+	}
 	sc->diag = diag_open();
 	return sc->diag ? 0 : -1;
+}
+
+/* Who holds which socket: the map brought up to date, then copied. */
+static void scan_attribute(struct scanner *sc, struct snapshot *s)
+{
+	uint64_t start = clock_mono_us();
+
+	if (!sc->procs)
+		return;
+	sc->attr_failed = procs_update(sc->procs, s->recs, s->n) < 0 ||
+			  snapshot_attach(s, sc->procs) < 0;
+	if (sc->attr_failed)
+		log_warnx("process attribution failed: %s", strerror(errno));
+	sc->attr_us = clock_mono_us() - start;
 }
 
 /* Logs a failure once, not on every poll while it lasts. */
@@ -125,6 +146,7 @@ int scan_run(struct scanner *sc)
 		diag_result_free(&res);
 		return -1;
 	}
+	scan_attribute(sc, s);
 	snapshot_give_cache(s, &sc->spare_cache);
 	scan_publish(sc, s, start);
 	return 0;
@@ -139,4 +161,6 @@ void scan_fini(struct scanner *sc)
 	jbuf_free(&sc->spare_cache);
 	diag_close(sc->diag);
 	sc->diag = NULL;
+	procs_close(sc->procs);
+	sc->procs = NULL;
 }

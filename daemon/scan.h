@@ -5,10 +5,14 @@
 #include <stdint.h>
 
 #include "links.h"
+#include "procs.h"
 #include "snapshot.h"
 
 struct scanner {
 	struct diag *diag;
+	struct procs *procs;	  /* NULL: no attribution (off, or no /proc) */
+	uint64_t attr_us;	  /* of the last poll, attribution alone */
+	int attr_failed;	  /* the last attribution ran out of memory */
 	struct links *links;	  /* may be NULL: devices shown by index */
 	struct snapshot *current; /* NULL until a poll succeeds */
 	char host[256];
@@ -23,8 +27,11 @@ struct scanner {
 	struct jbuf spare_cache; /* a cache's memory, to encode into again */
 };
 
-/* Opens the netlink socket. Returns 0, or -1 with errno. */
-int scan_init(struct scanner *sc, struct links *links);
+/*
+ * Opens the netlink socket, and /proc when processes are attributed.
+ * Returns 0, or -1 with errno.
+ */
+int scan_init(struct scanner *sc, struct links *links, int attribute);
 
 /* Takes a new picture and makes it current. Returns 0, or -1 (logged). */
 int scan_run(struct scanner *sc);

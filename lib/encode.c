@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "u32map.h"
+
 /* Keys of "counts", in output order; syn-recv covers request sockets. */
 static const char *const count_words[] = {
 	"listen",      "unconnected", "syn-sent",   "syn-recv",
@@ -122,6 +124,38 @@ static char *put_word(char *p, const char *w)
 	return p;
 }
 
+/*
+ * ,"processes":[...]: the holders of the records recidx[0 .. n), each
+ * process once (the workers of a pre-forked server share its listeners).
+ */
+static void encode_procs(struct jbuf *b, const struct snapshot *s,
+			 const uint32_t *recidx, size_t n)
+{
+	struct u32map seen = { 0 };
+	size_t i, k, listed = 0;
+
+	jbuf_puts(b, ",\"processes\":[");
+	for (i = 0; i < n; i++) {
+		const uint32_t *idx;
+		size_t m = owners_of(&s->owners, recidx[i], &idx);
+
+		for (k = 0; k < m; k++) {
+			const struct owners_proc *pr = &s->owners.procs[idx[k]];
+
+			if (n > 1 &&
+			    u32map_get(&seen, idx[k] + 1) != U32MAP_NONE)
+				continue;
+			if (n > 1 && u32map_put(&seen, idx[k] + 1, 1) < 0)
+				b->oom = 1;
+			if (listed++)
+				jbuf_put(b, ",", 1);
+			jbuf_put(b, s->owners.json.p + pr->off, pr->len);
+		}
+	}
+	jbuf_put(b, "]", 1);
+	u32map_free(&seen);
+}
+
 static void encode_socket(struct jbuf *b, const struct snapshot *s,
 			  const struct sock_rec *r)
 {
@@ -154,8 +188,13 @@ static void encode_socket(struct jbuf *b, const struct snapshot *s,
 	if (r->family == AF_INET6)
 		p = r->flags & REC_F_V6ONLY ? CAT(p, ",\"v6only\":true")
 					    : CAT(p, ",\"v6only\":false");
-	*p++ = '}';
 	b->len = (size_t)(p - b->p);
+	if (s->attributed) {
+		uint32_t self = (uint32_t)(r - s->recs);
+
+		encode_procs(b, s, &self, 1);
+	}
+	jbuf_put(b, "}", 1);
 }
 
 static void encode_members(struct jbuf *b, const struct snapshot *s,
@@ -245,6 +284,8 @@ void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi)
 		jbuf_puts(b, g->local ? ",\"local\":true" : ",\"local\":false");
 	if (listen && g->ep.proto == IPPROTO_TCP)
 		encode_queue(b, s, g);
+	if (listen && s->attributed)
+		encode_procs(b, s, idx, g->nsock);
 	encode_counts(b, s, g);
 	jbuf_puts(b, ",\"sockets\":");
 	encode_members(b, s, idx, g->nsock);

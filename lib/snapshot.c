@@ -115,6 +115,12 @@ struct snapshot *snapshot_new(struct diag_result *res, const char *host,
 	return s;
 }
 
+int snapshot_attach(struct snapshot *s, const struct procs *p)
+{
+	s->attributed = owners_build(&s->owners, s->recs, s->n, p) == 0;
+	return s->attributed ? 0 : -1;
+}
+
 void snapshot_take_cache(struct snapshot *s, struct jbuf *into)
 {
 	jbuf_free(into);
@@ -151,6 +157,7 @@ struct sock_rec *snapshot_release(struct snapshot *s, size_t *cap)
 	free(s->ifnames);
 	group_free(&s->grouping);
 	jbuf_free(&s->cache);
+	owners_free(&s->owners);
 	free(s);
 	return recs;
 }

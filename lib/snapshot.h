@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "group.h"
 #include "jbuf.h"
+#include "owners.h"
 
 /* A bound device as the picture was taken: its name as a JSON string. */
 struct snapshot_ifname {
@@ -38,6 +39,8 @@ struct snapshot {
 	size_t nifnames;
 	struct jbuf cache;   /* group records encoded so far */
 	size_t cache_groups; /* how many of them */
+	int attributed;	     /* owners says who holds each socket */
+	struct owners owners;
 };
 
 /* Maps an ifindex to a name (NULL when unknown) for snapshot_new. */
@@ -60,6 +63,12 @@ void snapshot_take_cache(struct snapshot *s, struct jbuf *into);
 
 /* Gives the cache the memory of buf (emptied) to encode into. */
 void snapshot_give_cache(struct snapshot *s, struct jbuf *buf);
+
+/*
+ * Records which processes hold each socket, from p as it is now; before
+ * the snapshot is published. Returns 0, or -1 (ENOMEM: then no owners).
+ */
+int snapshot_attach(struct snapshot *s, const struct procs *p);
 
 /* Takes one more reference. */
 struct snapshot *snapshot_ref(struct snapshot *s);

@@ -1,0 +1,675 @@
+/* procs.c - socket inode -> processes, read from /proc a little at a time. */
+#include "procs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "u32map.h"
+
+#define NONE U32MAP_NONE
+#define PROCS_MAX_OWNERS 64 /* holders of one socket reported, at most */
+#define PROCS_REFRESH 64    /* a full re-read of every process per N polls */
+
+struct proc {
+	int32_t pid; /* 0: a free slot */
+	uint32_t uid;
+	uint64_t ino;	/* of /proc/PID: changes are a cheap hint of reuse */
+	uint64_t start; /* start time since boot: the process's identity */
+	uint64_t fdcount;
+	uint32_t round;	  /* the update that last saw it in /proc */
+	uint32_t scanned; /* the update that last read its fds */
+	uint32_t user, unit, container; /* interned strings, or NONE */
+	int denied;
+	char comm[16];
+	uint32_t *inodes; /* the sockets it held when last read */
+	uint32_t ninodes, cap;
+};
+
+/* One holder of one socket, in a list per inode. */
+struct own {
+	uint32_t slot;
+	uint32_t next;
+};
+
+struct procs {
+	int root;
+	struct proc *v;
+	uint32_t nv, capv;
+	uint32_t freeslot;   /* a chain through pid 0 slots' ninodes */
+	struct u32map bypid; /* pid -> slot */
+	struct u32map byino; /* inode -> first own */
+	struct own *own;
+	uint32_t nown, capown, freeown;
+	struct u32map want;   /* inodes looked for in this update */
+	struct u32map giveup; /* inodes a whole sweep did not place */
+	char **strs;
+	uint32_t nstrs;
+	struct u32map users; /* uid + 1 -> interned name */
+	uint32_t round;
+	uint32_t cursor; /* round robin of the slow refresh */
+	struct procs_stats st;
+};
+
+/* Strings that name units, containers and users: few, kept for good. */
+static uint32_t intern(struct procs *p, const char *s)
+{
+	uint32_t i;
+	char **v;
+
+	if (!s || !*s)
+		return NONE;
+	for (i = 0; i < p->nstrs; i++)
+		if (strcmp(p->strs[i], s) == 0)
+			return i;
+	v = realloc(p->strs, (p->nstrs + 1) * sizeof(*v));
+	if (!v)
+		return NONE;
+	p->strs = v;
+	v[p->nstrs] = strdup(s);
+	return v[p->nstrs] ? p->nstrs++ : NONE;
+}
+
+static const char *str_of(const struct procs *p, uint32_t id)
+{
+	return id == NONE ? NULL : p->strs[id];
+}
+
+struct procs *procs_open(const char *root)
+{
+	struct procs *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->root < 0) {
+		free(p);
+		return NULL;
+	}
+	p->freeslot = NONE;
+	p->freeown = NONE;
+	return p;
+}
+
+/* --- the inode -> holders lists ----------------------------------------- */
+
+static int own_add(struct procs *p, uint32_t inode, uint32_t slot)
+{
+	uint32_t head = u32map_get(&p->byino, inode), o;
+
+	for (o = head; o != NONE; o = p->own[o].next)
+		if (p->own[o].slot == slot)
+			return 0; /* one process, the socket on two fds */
+	if (p->freeown != NONE) {
+		o = p->freeown;
+		p->freeown = p->own[o].next;
+	} else {
+		if (p->nown == p->capown) {
+			uint32_t cap = p->capown ? p->capown * 2 : 1024;
+			struct own *n = realloc(p->own, cap * sizeof(*n));
+
+			if (!n)
+				return -1;
+			p->own = n;
+			p->capown = cap;
+		}
+		o = p->nown++;
+	}
+	p->own[o].slot = slot;
+	p->own[o].next = head;
+	return u32map_put(&p->byino, inode, o);
+}
+
+static void own_del(struct procs *p, uint32_t inode, uint32_t slot)
+{
+	uint32_t o = u32map_get(&p->byino, inode), prev = NONE;
+
+	while (o != NONE && p->own[o].slot != slot) {
+		prev = o;
+		o = p->own[o].next;
+	}
+	if (o == NONE)
+		return;
+	if (prev != NONE)
+		p->own[prev].next = p->own[o].next;
+	else if (p->own[o].next != NONE)
+		u32map_put(&p->byino, inode, p->own[o].next);
+	else
+		u32map_del(&p->byino, inode);
+	p->own[o].next = p->freeown;
+	p->freeown = o;
+}
+
+/* --- reading one process ------------------------------------------------ */
+
+/* "socket:[12345]" -> 12345, else 0. */
+static uint32_t socket_inode(const char *link)
+{
+	if (strncmp(link, "socket:[", 8) != 0)
+		return 0;
+	return (uint32_t)strtoul(link + 8, NULL, 10);
+}
+
+static int proc_hold(struct procs *p, uint32_t slot, uint32_t inode)
+{
+	struct proc *pr = &p->v[slot];
+
+	if (pr->ninodes == pr->cap) {
+		uint32_t cap = pr->cap ? pr->cap * 2 : 8;
+		uint32_t *n = realloc(pr->inodes, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		pr->inodes = n;
+		pr->cap = cap;
+	}
+	pr->inodes[pr->ninodes++] = inode;
+	u32map_del(&p->want, inode);
+	return own_add(p, inode, slot);
+}
+
+static void proc_forget_fds(struct procs *p, uint32_t slot)
+{
+	struct proc *pr = &p->v[slot];
+	uint32_t i;
+
+	for (i = 0; i < pr->ninodes; i++)
+		own_del(p, pr->inodes[i], slot);
+	pr->ninodes = 0;
+}
+
+static DIR *proc_opendir(const struct procs *p, int32_t pid, const char *sub)
+{
+	char path[48];
+	int fd;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, sub);
+	fd = openat(p->root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+/* Reads which sockets a process holds, replacing what was known. */
+static int proc_scan(struct procs *p, uint32_t slot)
+{
+	struct proc *pr = &p->v[slot];
+	DIR *d = proc_opendir(p, pr->pid, "fd");
+	struct dirent *e;
+	char link[64];
+	ssize_t n;
+
+	proc_forget_fds(p, slot);
+	pr->scanned = p->round;
+	p->st.scanned++;
+	/* Gone, or not ours to read: no owner rather than a wrong one. */
+	pr->denied = !d && (errno == EACCES || errno == EPERM);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		p->st.links++;
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (socket_inode(link) &&
+		    proc_hold(p, slot, socket_inode(link)))
+			break;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* --- a process's identity ----------------------------------------------- */
+
+/* comm and start time from /proc/PID/stat; -1 when it is gone. */
+static int proc_read_stat(const struct procs *p, int32_t pid, char *comm,
+			  uint64_t *start)
+{
+	char path[32], buf[1024], *open_, *close_;
+	unsigned long long st = 0;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	fd = openat(p->root, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: it ends at the last ')' */
+	open_ = strchr(buf, '(');
+	close_ = strrchr(buf, ')');
+	if (!open_ || !close_ || close_ < open_)
+		return -1;
+	snprintf(comm, 16, "%.*s", (int)(close_ - open_ - 1), open_ + 1);
+	/* start time is field 22; close_ + 2 is field 3 */
+	for (open_ = close_ + 2, i = 3; i < 22 && open_; i++)
+		open_ = strchr(open_, ' ') ? strchr(open_, ' ') + 1 : NULL;
+	if (!open_ || sscanf(open_, "%llu", &st) != 1)
+		return -1;
+	*start = st;
+	return 0;
+}
+
+static void proc_read_cgroup(struct procs *p, struct proc *pr)
+{
+	char path[32], buf[4096], unit[256], cont[80];
+	ssize_t n;
+	int fd;
+
+	pr->unit = pr->container = NONE;
+	snprintf(path, sizeof(path), "%d/cgroup", (int)pr->pid);
+	fd = openat(p->root, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	procs_parse_cgroup(buf, unit, sizeof(unit), cont, sizeof(cont));
+	pr->unit = intern(p, unit);
+	pr->container = intern(p, cont);
+}
+
+static uint32_t user_of(struct procs *p, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	uint32_t id = u32map_get(&p->users, uid + 1);
+	char buf[1024];
+
+	if (id != NONE)
+		return id;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
+	id = intern(p, res ? pw.pw_name : buf);
+	u32map_put(&p->users, uid + 1, id);
+	return id;
+}
+
+static uint32_t slot_new(struct procs *p)
+{
+	uint32_t s;
+
+	if (p->freeslot != NONE) {
+		s = p->freeslot;
+		p->freeslot = p->v[s].ninodes;
+		p->v[s].ninodes = 0;
+		return s;
+	}
+	if (p->nv == p->capv) {
+		uint32_t cap = p->capv ? p->capv * 2 : 256;
+		struct proc *n = realloc(p->v, cap * sizeof(*n));
+
+		if (!n)
+			return NONE;
+		memset(n + p->capv, 0, (cap - p->capv) * sizeof(*n));
+		p->v = n;
+		p->capv = cap;
+	}
+	return p->nv++;
+}
+
+static void proc_drop(struct procs *p, uint32_t slot)
+{
+	struct proc *pr = &p->v[slot];
+
+	proc_forget_fds(p, slot);
+	u32map_del(&p->bypid, (uint32_t)pr->pid);
+	free(pr->inodes);
+	memset(pr, 0, sizeof(*pr));
+	pr->ninodes = p->freeslot; /* free slots chain through ninodes */
+	p->freeslot = slot;
+}
+
+/* A process seen for the first time: who it is, then what it holds. */
+static uint32_t proc_add(struct procs *p, int32_t pid, const struct stat *st)
+{
+	uint32_t slot;
+	struct proc *pr;
+	char comm[16];
+	uint64_t start;
+
+	if (proc_read_stat(p, pid, comm, &start) < 0)
+		return NONE;
+	slot = slot_new(p);
+	if (slot == NONE || u32map_put(&p->bypid, (uint32_t)pid, slot) < 0)
+		return NONE;
+	pr = &p->v[slot];
+	pr->pid = pid;
+	pr->uid = st->st_uid;
+	pr->ino = st->st_ino;
+	pr->start = start;
+	memcpy(pr->comm, comm, sizeof(pr->comm));
+	pr->user = user_of(p, pr->uid);
+	proc_read_cgroup(p, pr);
+	pr->fdcount = UINT64_MAX; /* read its fds below */
+	return slot;
+}
+
+/* --- one update --------------------------------------------------------- */
+
+/* The slot for pid as it is now: a new one when the pid was reused. */
+static uint32_t proc_current(struct procs *p, int32_t pid,
+			     const struct stat *st)
+{
+	uint32_t slot = u32map_get(&p->bypid, (uint32_t)pid);
+	char comm[16];
+	uint64_t start;
+
+	if (slot != NONE && p->v[slot].ino != (uint64_t)st->st_ino) {
+		if (proc_read_stat(p, pid, comm, &start) == 0 &&
+		    start == p->v[slot].start) {
+			p->v[slot].ino =
+				st->st_ino; /* the same, re-instantiated */
+		} else {
+			proc_drop(p, slot);
+			slot = NONE;
+		}
+	}
+	return slot != NONE ? slot : proc_add(p, pid, st);
+}
+
+/* Walks /proc: new processes read whole, changed ones read again. */
+static void procs_walk(struct procs *p)
+{
+	int fd = openat(p->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	struct stat st, fst;
+	char path[32];
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		int32_t pid = (int32_t)strtol(e->d_name, NULL, 10);
+		uint32_t slot;
+
+		if (pid <= 0 || fstatat(p->root, e->d_name, &st, 0) < 0)
+			continue;
+		slot = proc_current(p, pid, &st);
+		if (slot == NONE)
+			continue;
+		p->v[slot].round = p->round;
+		snprintf(path, sizeof(path), "%d/fd", (int)pid);
+		/* Since Linux 6.2 the size of /proc/PID/fd is its fd count. */
+		if (fstatat(p->root, path, &fst, 0) < 0)
+			fst.st_size = 0;
+		if ((uint64_t)fst.st_size != p->v[slot].fdcount ||
+		    !fst.st_size) {
+			p->v[slot].fdcount = (uint64_t)fst.st_size;
+			proc_scan(p, slot);
+		}
+	}
+	closedir(d);
+}
+
+static void procs_reap(struct procs *p)
+{
+	uint32_t s;
+
+	for (s = 0; s < p->nv; s++)
+		if (p->v[s].pid && p->v[s].round != p->round)
+			proc_drop(p, s);
+}
+
+/* A few processes read again each poll, in case a count hid a change. */
+static void procs_refresh(struct procs *p)
+{
+	uint32_t i, n = p->nv / PROCS_REFRESH + 1;
+
+	for (i = 0; i < n && p->nv; i++) {
+		uint32_t s = p->cursor++ % p->nv;
+
+		if (p->v[s].pid && p->v[s].scanned != p->round)
+			proc_scan(p, s);
+	}
+}
+
+/* The sockets of the dump nobody is known to hold, that are worth a look. */
+static int procs_wanted(struct procs *p, const struct sock_rec *recs, size_t n)
+{
+	size_t i;
+
+	u32map_free(&p->want);
+	for (i = 0; i < n; i++) {
+		uint32_t ino = recs[i].inode;
+
+		if (!ino || u32map_get(&p->byino, ino) != NONE ||
+		    u32map_get(&p->giveup, ino) != NONE)
+			continue;
+		if (u32map_put(&p->want, ino, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads every process not read yet in this update, until all are found. */
+static void procs_sweep(struct procs *p)
+{
+	uint32_t s;
+
+	for (s = 0; s < p->nv && p->want.n; s++)
+		if (p->v[s].pid && p->v[s].scanned != p->round)
+			proc_scan(p, s);
+}
+
+/* What is still unplaced is given up on until a dump no longer has it. */
+static int procs_giveup(struct procs *p, const struct sock_rec *recs, size_t n)
+{
+	struct u32map g = { 0 };
+	size_t i;
+
+	p->st.unresolved = 0;
+	for (i = 0; i < n; i++) {
+		uint32_t ino = recs[i].inode;
+
+		if (!ino || u32map_get(&p->byino, ino) != NONE)
+			continue;
+		p->st.unresolved++;
+		if (u32map_put(&g, ino, 1) < 0) {
+			u32map_free(&g);
+			return -1;
+		}
+	}
+	u32map_free(&p->giveup);
+	p->giveup = g;
+	return 0;
+}
+
+static void procs_count(struct procs *p)
+{
+	uint32_t s;
+
+	p->st.procs = p->st.denied = 0;
+	for (s = 0; s < p->nv; s++) {
+		if (!p->v[s].pid)
+			continue;
+		p->st.procs++;
+		p->st.denied += p->v[s].denied != 0;
+	}
+}
+
+int procs_update(struct procs *p, const struct sock_rec *recs, size_t n)
+{
+	p->round++;
+	p->st.scanned = p->st.links = 0;
+	procs_walk(p);
+	procs_reap(p);
+	procs_refresh(p);
+	if (procs_wanted(p, recs, n) < 0)
+		return -1;
+	procs_sweep(p);
+	procs_count(p);
+	return procs_giveup(p, recs, n);
+}
+
+/* --- answers ------------------------------------------------------------ */
+
+static int view_cmp(const void *a, const void *b)
+{
+	const struct procs_view *x = a, *y = b;
+
+	/* pid 1 holds sockets it passed on: the service comes first. */
+	if ((x->pid == 1) != (y->pid == 1))
+		return x->pid == 1 ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+size_t procs_owners(const struct procs *p, uint32_t inode,
+		    struct procs_view *out, size_t max)
+{
+	uint32_t o = inode ? u32map_get(&p->byino, inode) : NONE;
+	size_t n = 0;
+
+	for (; o != NONE && n < max; o = p->own[o].next) {
+		const struct proc *pr = &p->v[p->own[o].slot];
+
+		out[n].pid = pr->pid;
+		out[n].uid = pr->uid;
+		out[n].comm = pr->comm;
+		out[n].user = str_of(p, pr->user);
+		out[n].unit = str_of(p, pr->unit);
+		out[n].container = str_of(p, pr->container);
+		n++;
+	}
+	qsort(out, n, sizeof(*out), view_cmp);
+	return n;
+}
+
+void procs_stats(const struct procs *p, struct procs_stats *st)
+{
+	*st = p->st;
+}
+
+void procs_close(struct procs *p)
+{
+	uint32_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nv; i++)
+		free(p->v[i].inodes);
+	for (i = 0; i < p->nstrs; i++)
+		free(p->strs[i]);
+	free(p->strs);
+	free(p->v);
+	free(p->own);
+	u32map_free(&p->bypid);
+	u32map_free(&p->byino);
+	u32map_free(&p->want);
+	u32map_free(&p->giveup);
+	u32map_free(&p->users);
+	close(p->root);
+	free(p);
+}
+
+/* --- cgroup paths ------------------------------------------------------- */
+
+static int ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/* A run of 64 hex digits in s: a container id. */
+static const char *hex64(const char *s, size_t len)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < len; i++) {
+		run = isxdigit((unsigned char)s[i]) ? run + 1 : 0;
+		if (run == 64)
+			return s + i - 63;
+	}
+	return NULL;
+}
+
+/* One path component: remembers the deepest unit and any container. */
+static void cgroup_part(const char *s, size_t len, const char *prev,
+			size_t prevlen, char *unit, size_t unitsz, char *cont,
+			size_t contsz)
+{
+	const char *id = hex64(s, len);
+
+	if (ends_with(s, len, ".service") || ends_with(s, len, ".scope"))
+		snprintf(unit, unitsz, "%.*s", (int)len, s);
+	if (id)
+		snprintf(cont, contsz, "%.12s", id);
+	else if (prev && prevlen == 3 && memcmp(prev, "lxc", 3) == 0)
+		snprintf(cont, contsz, "%.*s", (int)len, s);
+	else if (len > 12 && memcmp(s, "lxc.payload.", 12) == 0)
+		snprintf(cont, contsz, "%.*s", (int)len - 12, s + 12);
+}
+
+/*
+ * The unified hierarchy's path ("0::/..."), unless a hybrid setup leaves
+ * it at the root and systemd's own hierarchy ("N:name=systemd:") has it.
+ */
+static const char *cgroup_path(const char *text, size_t *len)
+{
+	const char *line = text, *v2 = NULL, *sd = NULL, *found;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *p;
+
+		if (!nl)
+			nl = line + strlen(line);
+		p = strstr(line, ":name=systemd:");
+		if (strncmp(line, "0::", 3) == 0)
+			v2 = line + 3;
+		else if (p && p < nl)
+			sd = p + 14;
+		line = *nl ? nl + 1 : NULL;
+	}
+	found = v2;
+	if (sd && (!v2 || strcspn(v2, "\n") <= 1))
+		found = sd;
+	if (!found)
+		return NULL;
+	*len = strcspn(found, "\n");
+	return found;
+}
+
+void procs_parse_cgroup(const char *text, char *unit, size_t unitsz,
+			char *container, size_t contsz)
+{
+	const char *path, *s, *prev = NULL;
+	size_t len, plen, prevlen = 0;
+
+	unit[0] = container[0] = '\0';
+	path = cgroup_path(text, &len);
+	if (!path)
+		return;
+	for (s = path; s < path + len; s += plen + 1) {
+		plen = strcspn(s, "/\n");
+		if (plen > (size_t)(path + len - s))
+			plen = (size_t)(path + len - s);
+		if (plen)
+			cgroup_part(s, plen, prev, prevlen, unit, unitsz,
+				    container, contsz);
+		prev = s;
+		prevlen = plen;
+	}
+}

@@ -1,0 +1,62 @@
+/* procs.h - which processes hold which sockets, kept current across polls. */
+#ifndef SOCKWATCH_PROCS_H
+#define SOCKWATCH_PROCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockrec.h"
+
+/* What a listing says of one process; strings live as long as procs. */
+struct procs_view {
+	int32_t pid;
+	uint32_t uid;
+	const char *comm;
+	const char *user;      /* NULL when the uid has no name */
+	const char *unit;      /* the systemd unit, NULL when none */
+	const char *container; /* a container id, NULL when none */
+};
+
+struct procs_stats {
+	uint64_t procs;	     /* processes known */
+	uint64_t scanned;    /* fd directories read by the last update */
+	uint64_t links;	     /* fd links read by the last update */
+	uint64_t denied;     /* processes whose fds may not be read */
+	uint64_t unresolved; /* sockets with an inode and no owner found */
+};
+
+struct procs;
+
+/* Starts an empty map over the proc file system at root ("/proc"). */
+struct procs *procs_open(const char *root);
+
+/*
+ * Brings the map up to date for the sockets of a new dump, reading only
+ * what changed: new processes, processes whose number of open files
+ * changed, and, when sockets turned up that nobody is known to hold,
+ * other processes until they are found. Returns 0, or -1 with errno.
+ */
+int procs_update(struct procs *p, const struct sock_rec *recs, size_t n);
+
+/*
+ * Fills out with up to max holders of a socket inode, the service before
+ * pid 1 (socket activation), and returns how many hold it.
+ */
+size_t procs_owners(const struct procs *p, uint32_t inode,
+		    struct procs_view *out, size_t max);
+
+/* The counters of the last update. */
+void procs_stats(const struct procs *p, struct procs_stats *st);
+
+/* Frees everything. */
+void procs_close(struct procs *p);
+
+/*
+ * Reads a /proc/PID/cgroup text: the systemd unit (the deepest .service
+ * or .scope) and a container id (docker, containerd, cri-o, podman: the
+ * first 12 hex digits; lxc: its name). Empty strings when none.
+ */
+void procs_parse_cgroup(const char *text, char *unit, size_t unitsz,
+			char *container, size_t contsz);
+
+#endif
