@@ -46,18 +46,69 @@ static void render_counts(json_t *counts, FILE *out)
 	}
 }
 
+/*
+ * Processes as ss users know them, one name with its pids:
+ * "nginx(1234,1235) sshd(99)". Several processes of one program, as a
+ * pre-forked server has, stay on one name.
+ */
+static void render_procs(json_t *procs, FILE *out)
+{
+	size_t i, j;
+	json_t *p, *q;
+
+	json_array_foreach (procs, i, p) {
+		const char *comm = str(p, "comm");
+		int seen = 0;
+
+		for (j = 0; j < i && !seen; j++)
+			seen = !strcmp(str(json_array_get(procs, j), "comm"),
+				       comm);
+		if (seen)
+			continue;
+		fprintf(out, " %s(", comm);
+		seen = 0;
+		json_array_foreach (procs, j, q)
+			if (!strcmp(str(q, "comm"), comm))
+				fprintf(out, "%s%lld", seen++ ? "," : "",
+					(long long)num(q, "pid"));
+		fputc(')', out);
+	}
+}
+
+/* Who runs a listener: its programs, their user and systemd unit. */
+static void render_owners(json_t *procs, FILE *out)
+{
+	json_t *first = json_array_get(procs, 0);
+	const char *unit;
+
+	if (!first)
+		return;
+	fputs(" ", out);
+	render_procs(procs, out);
+	fprintf(out, " %s", str(first, "user"));
+	unit = json_string_value(json_object_get(first, "unit"));
+	if (unit)
+		fprintf(out, " %s", unit);
+}
+
 static void render_socket(json_t *s, FILE *out)
 {
 	char local[80], remote[80];
 	const char *dev = json_string_value(json_object_get(s, "dev"));
+	json_t *procs = json_object_get(s, "processes");
 
 	render_endpoint(json_object_get(s, "local"), dev, local, sizeof(local));
 	render_endpoint(json_object_get(s, "remote"), NULL, remote,
 			sizeof(remote));
-	fprintf(out, "    %-11s %-*s %-*s %lld/%lld ino %lld uid %lld\n",
-		str(s, "state"), ADDR_W, local, ADDR_W, remote,
-		(long long)num(s, "rqueue"), (long long)num(s, "wqueue"),
-		(long long)num(s, "inode"), (long long)num(s, "uid"));
+	fprintf(out, "    %-11s %-*s %-*s %lld/%lld", str(s, "state"), ADDR_W,
+		local, ADDR_W, remote, (long long)num(s, "rqueue"),
+		(long long)num(s, "wqueue"));
+	if (json_array_size(procs))
+		render_procs(procs, out);
+	else if (num(s, "inode"))
+		fprintf(out, " ino %lld uid %lld", (long long)num(s, "inode"),
+			(long long)num(s, "uid"));
+	fputc('\n', out);
 }
 
 static void render_members(json_t *arr, FILE *out)
@@ -88,6 +139,7 @@ void render_group(json_t *g, FILE *out)
 		fprintf(out, "  queue %lld/%lld", (long long)num(q, "len"),
 			(long long)num(q, "max"));
 	render_counts(json_object_get(g, "counts"), out);
+	render_owners(json_object_get(g, "processes"), out);
 	fputc('\n', out);
 	render_members(json_object_get(g, "sockets"), out);
 	render_members(json_object_get(g, "connections"), out);
@@ -118,6 +170,22 @@ void render_totals(json_t *end, FILE *out)
 		(long long)num(t, "udp"), (long long)g, g == 1 ? "" : "s");
 }
 
+static void render_attribution(json_t *st, FILE *out)
+{
+	const char *note =
+		json_string_value(json_object_get(st, "attribution_note"));
+
+	fprintf(out,
+		"owners:   %s, %lld processes, %lld unreadable, %lld sockets "
+		"unowned, %.1f ms a poll\n",
+		str(st, "attribution"), (long long)num(st, "procs_known"),
+		(long long)num(st, "procs_denied"),
+		(long long)num(st, "sockets_unowned"),
+		(double)num(st, "attribution_us") / 1000.0);
+	if (note)
+		fprintf(out, "          %s\n", note);
+}
+
 void render_status(json_t *st, FILE *out)
 {
 	json_int_t up = num(st, "uptime_ms") / 1000;
@@ -138,6 +206,7 @@ void render_status(json_t *st, FILE *out)
 		json_is_false(json_object_get(st, "udp_available"))
 			? ", UDP unavailable (no udp_diag)"
 			: "");
+	render_attribution(st, out);
 	fprintf(out,
 		"clients:  %lld connected, %lld since start; %lld "
 		"requests, %lld refused\n",

@@ -96,6 +96,7 @@ static void client_start_list(struct control *ctl, struct client *c)
 static void control_status(struct control *ctl, struct client *c)
 {
 	const struct scanner *sc = ctl->sc;
+	char note[160];
 	struct proto_status st = {
 		.version = SOCKWATCH_VERSION,
 		.pid = (long)getpid(),
@@ -112,6 +113,17 @@ static void control_status(struct control *ctl, struct client *c)
 		.udp_available = 1,
 	};
 
+	if (sc->procs) {
+		struct procs_stats ps;
+
+		procs_stats(sc->procs, &ps);
+		st.procs_known = ps.procs;
+		st.procs_denied = ps.denied;
+		st.sockets_unowned = ps.unresolved;
+		st.attribution_us = sc->attr_us;
+	}
+	st.attribution = scan_attribution(sc, note, sizeof(note),
+					  &st.attribution_note);
 	if (sc->current) {
 		st.sockets = sc->current->n;
 		st.groups = sc->current->grouping.ngroups;

@@ -2,6 +2,7 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,53 @@ int scan_init(struct scanner *sc, struct links *links, int attribute)
 	}
 	sc->diag = diag_open();
 	return sc->diag ? 0 : -1;
+}
+
+/* Bits of CapEff in /proc/self/status that let us read others' fds. */
+#define CAP_DAC_READ_SEARCH_BIT 2
+#define CAP_SYS_PTRACE_BIT 19
+
+static int scan_has_caps(void)
+{
+	unsigned long long eff = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+	uint64_t want = (1ull << CAP_DAC_READ_SEARCH_BIT) |
+			(1ull << CAP_SYS_PTRACE_BIT);
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff & want) == want;
+}
+
+const char *scan_attribution(const struct scanner *sc, char *note,
+			     size_t notesz, const char **why)
+{
+	struct procs_stats st;
+
+	*why = NULL;
+	if (!sc->procs)
+		return "off";
+	procs_stats(sc->procs, &st);
+	if (sc->attr_failed) {
+		snprintf(note, notesz, "out of memory in the last poll");
+		*why = note;
+		return "partial";
+	}
+	if (!st.denied)
+		return "complete";
+	snprintf(note, notesz,
+		 "%llu processes of other users could not be read%s",
+		 (unsigned long long)st.denied,
+		 scan_has_caps() ? ""
+				 : ": sockwatchd lacks CAP_DAC_READ_SEARCH "
+				   "and CAP_SYS_PTRACE");
+	*why = note;
+	return "partial";
 }
 
 /* Who holds which socket: the map brought up to date, then copied. */

@@ -36,6 +36,13 @@ int scan_init(struct scanner *sc, struct links *links, int attribute);
 /* Takes a new picture and makes it current. Returns 0, or -1 (logged). */
 int scan_run(struct scanner *sc);
 
+/*
+ * Says how complete attribution is ("complete", "partial", "off") and,
+ * when not complete, why, into note (NULL when complete).
+ */
+const char *scan_attribution(const struct scanner *sc, char *note,
+			     size_t notesz, const char **why);
+
 /* Drops the current snapshot and closes the socket. */
 void scan_fini(struct scanner *sc);
 

@@ -180,5 +180,16 @@ void proto_status(struct jbuf *b, const struct proto_status *st)
 	put_num(b, "request_errors", st->request_errors);
 	jbuf_puts(b, st->udp_available ? ",\"udp_available\":true"
 				       : ",\"udp_available\":false");
+	jbuf_puts(b, ",\"attribution\":");
+	jbuf_str(b, st->attribution ? st->attribution : "off");
+	jbuf_puts(b, ",\"attribution_note\":");
+	if (st->attribution_note)
+		jbuf_str(b, st->attribution_note);
+	else
+		jbuf_puts(b, "null");
+	put_num(b, "procs_known", st->procs_known);
+	put_num(b, "procs_denied", st->procs_denied);
+	put_num(b, "sockets_unowned", st->sockets_unowned);
+	put_num(b, "attribution_us", st->attribution_us);
 	jbuf_puts(b, "}\n");
 }

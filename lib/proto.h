@@ -47,6 +47,12 @@ struct proto_status {
 	uint64_t requests;
 	uint64_t request_errors;
 	int udp_available;
+	const char *attribution;      /* "complete", "partial" or "off" */
+	const char *attribution_note; /* why it is not complete, or NULL */
+	uint64_t procs_known;
+	uint64_t procs_denied;
+	uint64_t sockets_unowned;
+	uint64_t attribution_us;
 };
 
 /*
