@@ -15,13 +15,11 @@
 #include "u32map.h"
 
 #define NONE U32MAP_NONE
-#define PROCS_MAX_OWNERS 64 /* holders of one socket reported, at most */
 #define PROCS_REFRESH 64    /* a full re-read of every process per N polls */
 
 struct proc {
 	int32_t pid; /* 0: a free slot */
 	uint32_t uid;
-	uint64_t ino;	/* of /proc/PID: changes are a cheap hint of reuse */
 	uint64_t start; /* start time since boot: the process's identity */
 	uint64_t fdcount;
 	uint32_t round;	  /* the update that last saw it in /proc */
@@ -355,7 +353,6 @@ static uint32_t proc_add(struct procs *p, int32_t pid, const struct stat *st)
 	pr = &p->v[slot];
 	pr->pid = pid;
 	pr->uid = st->st_uid;
-	pr->ino = st->st_ino;
 	pr->start = start;
 	memcpy(pr->comm, comm, sizeof(pr->comm));
 	pr->user = user_of(p, pr->uid);
@@ -366,25 +363,34 @@ static uint32_t proc_add(struct procs *p, int32_t pid, const struct stat *st)
 
 /* --- one update --------------------------------------------------------- */
 
-/* The slot for pid as it is now: a new one when the pid was reused. */
+/*
+ * The slot for pid as it is now. Its start time tells a reused pid (a
+ * new slot); its name, an exec (the same process, renamed, maybe under
+ * another uid).
+ */
 static uint32_t proc_current(struct procs *p, int32_t pid,
 			     const struct stat *st)
 {
 	uint32_t slot = u32map_get(&p->bypid, (uint32_t)pid);
+	struct proc *pr;
 	char comm[16];
 	uint64_t start;
 
-	if (slot != NONE && p->v[slot].ino != (uint64_t)st->st_ino) {
-		if (proc_read_stat(p, pid, comm, &start) == 0 &&
-		    start == p->v[slot].start) {
-			p->v[slot].ino =
-				st->st_ino; /* the same, re-instantiated */
-		} else {
-			proc_drop(p, slot);
-			slot = NONE;
-		}
+	if (slot == NONE)
+		return proc_add(p, pid, st);
+	pr = &p->v[slot];
+	if (proc_read_stat(p, pid, comm, &start) < 0)
+		return NONE; /* gone meanwhile: reaped below */
+	if (start != pr->start) {
+		proc_drop(p, slot);
+		return proc_add(p, pid, st);
 	}
-	return slot != NONE ? slot : proc_add(p, pid, st);
+	if (strcmp(comm, pr->comm) != 0 || pr->uid != st->st_uid) {
+		memcpy(pr->comm, comm, sizeof(pr->comm));
+		pr->uid = st->st_uid;
+		pr->user = user_of(p, pr->uid);
+	}
+	return slot;
 }
 
 /* Walks /proc: new processes read whole, changed ones read again. */

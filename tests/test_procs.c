@@ -1,0 +1,287 @@
+/* test_procs.c - the owner map: cgroup names, a made-up /proc, real ones. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "procs.h"
+#include "tests.h"
+#include "util.h"
+
+START_TEST(cgroup_units_and_containers)
+{
+	static const char *const cases[][3] = {
+		{ "0::/system.slice/nginx.service\n", "nginx.service", "" },
+		{ "0::/user.slice/user-1000.slice/session-2.scope\n",
+		  "session-2.scope", "" },
+		{ "12:pids:/\n1:name=systemd:/system.slice/ssh.service\n0::/\n",
+		  "ssh.service", "" },
+		{ "0::/system.slice/docker-0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef0123456789abcdef.scope\n",
+		  "docker-0123456789abcdef0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef.scope",
+		  "0123456789ab" },
+		{ "0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaa.scope\n",
+		  "cri-containerd-"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaa.scope",
+		  "aaaaaaaaaaaa" },
+		{ "0::/lxc/web1/init.scope\n", "init.scope", "web1" },
+		{ "0::/lxc.payload.db/system.slice/x.service\n", "x.service",
+		  "db" },
+		{ "0::/\n", "", "" },
+		{ "", "", "" },
+	};
+	char unit[256], cont[80];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		procs_parse_cgroup(cases[i][0], unit, sizeof(unit), cont,
+				   sizeof(cont));
+		ck_assert_msg(!strcmp(unit, cases[i][1]), "%s: unit %s",
+			      cases[i][0], unit);
+		ck_assert_msg(!strcmp(cont, cases[i][2]), "%s: container %s",
+			      cases[i][0], cont);
+	}
+}
+END_TEST
+
+/* A made-up /proc: a directory a process, with stat, cgroup and fd/. */
+static char *root;
+
+static void fake_setup(void)
+{
+	root = tmpdir_make();
+}
+
+static void fake_teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+	free(root);
+}
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void fake_proc(int pid, const char *comm, unsigned long long start,
+		      const char *cgroup)
+{
+	char path[256], text[512];
+
+	snprintf(path, sizeof(path), "%s/%d", root, pid);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%d/fd", root, pid);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
+	/* fields 3..21 then the start time, as the kernel writes them */
+	snprintf(text, sizeof(text),
+		 "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n",
+		 pid, comm, start);
+	put_file(path, text);
+	snprintf(path, sizeof(path), "%s/%d/cgroup", root, pid);
+	put_file(path, cgroup);
+}
+
+static void fake_fd(int pid, int fd, unsigned inode)
+{
+	char path[256], target[64];
+
+	snprintf(path, sizeof(path), "%s/%d/fd/%d", root, pid, fd);
+	snprintf(target, sizeof(target), "socket:[%u]", inode);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+static void fake_exit(int pid)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/%d'", root, pid);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A dump of sockets with these inodes. */
+static struct sock_rec recs[8];
+static size_t nrecs;
+
+static void dump_of(const unsigned *inodes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		recs[i] =
+			rec_make("tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
+		recs[i].inode = inodes[i];
+	}
+	nrecs = n;
+}
+
+static const char *owner_comm(struct procs *p, unsigned inode)
+{
+	static struct procs_view v[4];
+
+	return procs_owners(p, inode, v, 4) ? v[0].comm : NULL;
+}
+
+START_TEST(owners_found_and_named)
+{
+	struct procs *p;
+	struct procs_view v[4];
+	static const unsigned ino[] = { 1001, 1002 };
+
+	fake_proc(100, "nginx", 5000, "0::/system.slice/nginx.service\n");
+	fake_proc(1, "systemd", 10, "0::/init.scope\n");
+	fake_fd(100, 3, 1001);
+	fake_fd(1, 40, 1001); /* socket activation: pid 1 holds it too */
+	fake_fd(1, 41, 1002);
+	dump_of(ino, 2);
+	p = procs_open(root);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_uint_eq(procs_owners(p, 1001, v, 4), 2);
+	ck_assert_int_eq(v[0].pid, 100); /* the service before pid 1 */
+	ck_assert_str_eq(v[0].comm, "nginx");
+	ck_assert_str_eq(v[0].unit, "nginx.service");
+	ck_assert_ptr_null(v[0].container);
+	ck_assert_str_eq(v[0].user, "root");
+	ck_assert_int_eq(v[1].pid, 1);
+	ck_assert_uint_eq(procs_owners(p, 1002, v, 4), 1);
+	ck_assert_uint_eq(procs_owners(p, 999, v, 4), 0);
+	procs_close(p);
+}
+END_TEST
+
+START_TEST(changes_between_polls)
+{
+	static const unsigned ino[] = { 2001, 2002, 2003 };
+	struct procs_stats st;
+	struct procs *p = procs_open(root);
+
+	fake_proc(200, "server", 100, "0::/\n");
+	fake_proc(201, "worker", 101, "0::/\n");
+	fake_fd(200, 3, 2001);
+	fake_fd(201, 3, 2002);
+	dump_of(ino, 2);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_str_eq(owner_comm(p, 2002), "worker");
+	/* a new socket: found in whoever holds it */
+	fake_fd(200, 4, 2003);
+	dump_of(ino, 3);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_str_eq(owner_comm(p, 2003), "server");
+	/* the worker exits; its pid comes back as another program */
+	fake_exit(201);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_ptr_null(owner_comm(p, 2002));
+	fake_proc(201, "intruder", 999, "0::/\n");
+	fake_fd(201, 5, 2002);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_str_eq(owner_comm(p, 2002), "intruder");
+	/* the server execs: same pid and start time, another name */
+	fake_exit(200);
+	fake_proc(200, "server-v2", 100, "0::/\n");
+	fake_fd(200, 3, 2001);
+	fake_fd(200, 4, 2003);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_str_eq(owner_comm(p, 2001), "server-v2");
+	procs_stats(p, &st);
+	ck_assert_uint_eq(st.procs, 2);
+	ck_assert_uint_eq(st.unresolved, 0);
+	procs_close(p);
+}
+END_TEST
+
+START_TEST(warm_polls_read_little)
+{
+	static const unsigned ino[] = { 3001, 3999 };
+	struct procs_stats st;
+	struct procs *p = procs_open(root);
+	int pid;
+
+	for (pid = 300; pid < 400; pid++)
+		fake_proc(pid, "idle", (unsigned long long)pid, "0::/\n");
+	fake_fd(300, 3, 3001);
+	dump_of(ino, 2); /* 3999: a socket no process here holds */
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	procs_stats(p, &st);
+	ck_assert_uint_eq(st.procs, 100);
+	ck_assert_uint_eq(st.unresolved, 1);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	procs_stats(p, &st);
+	/* no sweep for a socket given up on; only the slow refresh */
+	ck_assert_uint_le(st.scanned, 100 / 64 + 1);
+	ck_assert_str_eq(owner_comm(p, 3001), "idle");
+	procs_close(p);
+}
+END_TEST
+
+/* Real processes: a forked holder, an exec, an exit. */
+START_TEST(real_processes_hold_real_sockets)
+{
+	int l = net_listen("127.0.0.1:0", 1, 0, NULL);
+	struct sock_rec r =
+		rec_make("tcp", "listen", "0.0.0.0:1", "0.0.0.0:0", 0);
+	struct procs *p = procs_open("/proc");
+	struct procs_view v[4];
+	struct stat st;
+	pid_t child;
+
+	ck_assert_int_eq(fstat(l, &st), 0);
+	r.inode = (uint32_t)st.st_ino;
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		child_dies_with_parent();
+		dup2(l, 7);
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	ck_assert_int_eq(procs_update(p, &r, 1), 0);
+	ck_assert_uint_eq(procs_owners(p, r.inode, v, 4), 2);
+	ck_assert_int_eq(v[0].pid, getpid() < child ? getpid() : child);
+	ck_assert(!strcmp(v[0].comm, "sleep") || !strcmp(v[1].comm, "sleep"));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ck_assert_int_eq(procs_update(p, &r, 1), 0);
+	ck_assert_uint_eq(procs_owners(p, r.inode, v, 4), 1);
+	ck_assert_int_eq(v[0].pid, getpid());
+	procs_close(p);
+	close(l);
+}
+END_TEST
+
+Suite *procs_suite(void)
+{
+	Suite *s = suite_create("procs");
+	TCase *tc = tcase_create("cgroup");
+	TCase *fake = tcase_create("made-up proc");
+	TCase *real = tcase_create("real proc");
+
+	tcase_add_test(tc, cgroup_units_and_containers);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(fake, fake_setup, fake_teardown);
+	tcase_add_test(fake, owners_found_and_named);
+	tcase_add_test(fake, changes_between_polls);
+	tcase_add_test(fake, warm_polls_read_little);
+	suite_add_tcase(s, fake);
+	tcase_add_test(real, real_processes_hold_real_sockets);
+	suite_add_tcase(s, real);
+	return s;
+}
