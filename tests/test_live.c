@@ -288,6 +288,54 @@ START_TEST(closing_states_shared_ports_and_udp)
 }
 END_TEST
 
+/* The pids in a "processes" array. */
+static int holds(json_t *obj, pid_t pid)
+{
+	json_t *procs = json_object_get(obj, "processes"), *p;
+	size_t i;
+
+	ck_assert_msg(json_is_array(procs), "no processes array");
+	json_array_foreach (procs, i, p) {
+		if (json_integer_value(json_object_get(p, "pid")) == pid)
+			return 1;
+	}
+	return 0;
+}
+
+START_TEST(who_holds_each_socket)
+{
+	struct world w;
+	json_t *doc, *s, *g, *p;
+	const char *mem;
+	char a[64], *out;
+
+	world_build(&w);
+	doc = list_fresh(NULL);
+	s = net_find(doc, "tcp", "127.0.0.1:8080", "0.0.0.0:0", &g, &mem);
+	ck_assert(s && holds(s, getpid()) && holds(g, getpid()));
+	p = json_array_get(json_object_get(s, "processes"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "comm")),
+			 "sockwatch-tests");
+	ck_assert(json_is_string(json_object_get(p, "user")));
+	s = net_find(doc, "tcp", "127.0.0.1:8080", ep(a, "127.0.0.1", w.c8080a),
+		     &g, &mem);
+	ck_assert(s && holds(s, getpid()));
+	/* Nobody holds a connection not yet accepted, nor a TIME-WAIT. */
+	s = net_find(doc, "tcp", "127.0.0.1:8080", ep(a, "127.0.0.1", w.c8080q),
+		     &g, &mem);
+	ck_assert_int_eq(json_array_size(json_object_get(s, "processes")), 0);
+	s = net_find(doc, "tcp", "127.0.0.1:8086",
+		     ep(a, "127.0.0.1", w.c8086tw), &g, &mem);
+	ck_assert_int_eq(json_array_size(json_object_get(s, "processes")), 0);
+	json_decref(doc);
+	ck_assert_int_eq(
+		ctl_run(sock_path, (char *[]){ "status", NULL }, &out, NULL),
+		0);
+	ck_assert_ptr_nonnull(strstr(out, "owners:   complete"));
+	free(out);
+}
+END_TEST
+
 START_TEST(real_document_validates_against_schema)
 {
 	struct world w;
@@ -354,6 +402,7 @@ START_TEST(table_for_a_person)
 	ck_assert_ptr_nonnull(strstr(out, "[::ffff:127.0.0.1]:8083"));
 	ck_assert_ptr_nonnull(strstr(out, "(local)"));
 	ck_assert_ptr_nonnull(strstr(out, "time-wait"));
+	ck_assert_ptr_nonnull(strstr(out, " sockwatch-tests("));
 	free(out);
 }
 END_TEST
@@ -369,6 +418,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, grouping_socket_by_socket);
 	tcase_add_test(tc, closing_states_shared_ports_and_udp);
 	tcase_add_test(tc, real_document_validates_against_schema);
+	tcase_add_test(tc, who_holds_each_socket);
 	tcase_add_test(tc, cached_answer_until_fresh);
 	tcase_add_test(tc, table_for_a_person);
 	suite_add_tcase(s, tc);
