@@ -37,6 +37,8 @@ struct client {
 	size_t cache_off;
 	uint64_t since_ms; /* last request read or bytes written */
 	struct ucred cred;
+	int all;	   /* may see every process, not only its own */
+	size_t next_group; /* streaming its own encoding: the next group */
 };
 
 struct control {
@@ -89,7 +91,9 @@ static void client_start_list(struct control *ctl, struct client *c)
 	}
 	c->snap = snapshot_ref(s);
 	c->cache_off = 0;
-	encode_header(&c->out, s, clock_mono_ms(), ctl->opts.interval_ms);
+	c->next_group = 0;
+	encode_header(&c->out, s, clock_mono_ms(), ctl->opts.interval_ms,
+		      c->all);
 	c->reply = REPLY_LIST;
 }
 
@@ -122,8 +126,8 @@ static void control_status(struct control *ctl, struct client *c)
 		st.sockets_unowned = ps.unresolved;
 		st.attribution_us = sc->attr_us;
 	}
-	st.attribution = scan_attribution(sc, note, sizeof(note),
-					  &st.attribution_note);
+	st.attribution =
+		scan_attribution(sc, note, sizeof(note), &st.attribution_note);
 	if (sc->current) {
 		st.sockets = sc->current->n;
 		st.groups = sc->current->grouping.ngroups;
@@ -237,6 +241,21 @@ static void client_end_reply(struct client *c)
 	c->reply = REPLY_NONE;
 }
 
+/*
+ * A reader who may not see every process gets its own encoding, a group
+ * at a time into its (drained) out buffer.
+ */
+static int client_stream_own(struct client *c)
+{
+	if (c->next_group < c->snap->grouping.ngroups) {
+		encode_group_as(&c->out, c->snap, c->next_group++, c->cred.uid);
+		return 1;
+	}
+	encode_end(&c->out, c->snap, c->snap->grouping.ngroups);
+	c->reply = REPLY_LAST;
+	return 1;
+}
+
 /* Streams the group records straight from the snapshot's shared cache. */
 static int client_stream(struct client *c)
 {
@@ -244,6 +263,8 @@ static int client_stream(struct client *c)
 	size_t len, off = 0;
 	int ret;
 
+	if (!c->all)
+		return client_stream_own(c);
 	if (snapshot_cache_span(c->snap, c->cache_off, CONTROL_SPAN, &p, &len) <
 	    0)
 		return -1; /* no end record: the client sees it is cut short */
@@ -307,6 +328,32 @@ static void control_refuse(int fd)
 	close(fd);
 }
 
+/*
+ * Root, the daemon's own user, and members of the socket's group see
+ * every process; anyone else who may connect sees all the sockets (as
+ * ss would show them) but only their own processes.
+ */
+static int control_may_see_all(const struct control *ctl, int fd,
+			       const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (cred->uid == 0 || cred->uid == geteuid())
+		return 1;
+	if (!ctl->opts.has_group)
+		return 0;
+	if (cred->gid == ctl->opts.group)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return 0; /* more than 256 groups, or unknown: no */
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == ctl->opts.group)
+			return 1;
+	return 0;
+}
+
 static void control_accept(struct control *ctl)
 {
 	socklen_t len = sizeof(struct ucred);
@@ -334,9 +381,14 @@ static void control_accept(struct control *ctl)
 	}
 	c->fd = fd;
 	c->since_ms = clock_mono_ms();
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0)
-		log_debug("client pid %ld uid %u connected", (long)c->cred.pid,
-			  (unsigned)c->cred.uid);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0) {
+		c->all = control_may_see_all(ctl, fd, &c->cred);
+		log_debug("client pid %ld uid %u connected, sees %s",
+			  (long)c->cred.pid, (unsigned)c->cred.uid,
+			  c->all ? "every process" : "its own processes");
+	} else {
+		c->cred.uid = (uid_t)-1; /* unknown: sees no process */
+	}
 	c->next = ctl->clients;
 	ctl->clients = c;
 	ctl->nclients++;

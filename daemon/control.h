@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "scan.h"
 
@@ -13,6 +14,8 @@
 struct control_opts {
 	unsigned interval_ms;
 	unsigned timeout_ms; /* idle client, or one that stops reading */
+	int has_group;	     /* members of group see every process */
+	gid_t group;
 };
 
 struct control;

@@ -1,6 +1,7 @@
 /* main.c - sockwatchd: options, start-up, the event loop, shutdown. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +32,8 @@ struct daemon {
 	unsigned timeout_ms;
 	int log_level;
 	int attribute; /* who holds each socket, from /proc */
+	mode_t socket_mode;
+	gid_t socket_group; /* (gid_t)-1: none named */
 	int listen_fd;
 	int activated; /* the socket came from systemd: not ours to unlink */
 	int sig_fd;
@@ -47,6 +50,8 @@ static void usage(FILE *f)
 		"usage: sockwatchd [-i|--interval MS] [-s|--socket PATH]\n"
 		"                  [-l|--log-level LEVEL] [-t|--client-timeout "
 		"MS]\n"
+		"                  [-g|--socket-group NAME] [-m|--socket-mode "
+		"MODE]\n"
 		"                  [-P|--no-processes] [-h|--help] "
 		"[-V|--version]\n"
 		"\n"
@@ -64,6 +69,12 @@ static void usage(FILE *f)
 		"  -t, --client-timeout MS  close clients idle or not reading "
 		"for MS\n"
 		"                           milliseconds (default %d)\n"
+		"  -g, --socket-group NAME  the socket's group: its members "
+		"see "
+		"every\n"
+		"                           process, others only their own\n"
+		"  -m, --socket-mode MODE   the socket file's mode (default "
+		"0660)\n"
 		"  -P, --no-processes       do not tell which processes hold "
 		"the sockets\n"
 		"  -h, --help               this text\n"
@@ -89,6 +100,40 @@ static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
 	return (unsigned)v;
 }
 
+static gid_t parse_group(const char *name)
+{
+	struct group *gr = getgrnam(name);
+	char *end;
+	unsigned long v;
+
+	if (gr)
+		return gr->gr_gid;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (errno || end == name || *end || v >= (gid_t)-1) {
+		fprintf(stderr, "sockwatchd: no group \"%s\"\n", name);
+		exit(2);
+	}
+	return (gid_t)v;
+}
+
+static mode_t parse_mode(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || end == s || *end || v > 0777) {
+		fprintf(stderr,
+			"sockwatchd: --socket-mode takes an octal mode such "
+			"as 0660, not \"%s\"\n",
+			s);
+		exit(2);
+	}
+	return (mode_t)v;
+}
+
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -97,13 +142,16 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "client-timeout", required_argument, NULL, 't' },
 		{ "no-processes", no_argument, NULL, 'P' },
+		{ "socket-group", required_argument, NULL, 'g' },
+		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:l:t:PhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:hV", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'i':
 			d->interval_ms =
@@ -128,6 +176,12 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 'P':
 			d->attribute = 0;
+			break;
+		case 'g':
+			d->socket_group = parse_group(optarg);
+			break;
+		case 'm':
+			d->socket_mode = parse_mode(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -190,7 +244,8 @@ static void daemon_listen(struct daemon *d)
 		log_info("serving the socket systemd passed");
 		return;
 	}
-	d->listen_fd = sockfile_open(d->socket_path, err, sizeof(err));
+	d->listen_fd = sockfile_open(d->socket_path, d->socket_mode,
+				     d->socket_group, err, sizeof(err));
 	if (d->listen_fd < 0)
 		fatal("%s", err);
 	log_info("serving %s", d->socket_path);
@@ -212,7 +267,9 @@ static void daemon_fd_limit(void)
 
 static void daemon_start(struct daemon *d)
 {
-	struct control_opts co = { d->interval_ms, d->timeout_ms };
+	struct control_opts co = { d->interval_ms, d->timeout_ms,
+				   d->socket_group != (gid_t)-1,
+				   d->socket_group };
 
 	log_init((enum log_level)d->log_level);
 	daemon_fd_limit();
@@ -308,6 +365,8 @@ int main(int argc, char **argv)
 		.timeout_ms = DEFAULT_TIMEOUT_MS,
 		.log_level = LOG_L_INFO,
 		.attribute = 1,
+		.socket_mode = 0660,
+		.socket_group = (gid_t)-1,
 	};
 
 	d.socket_path = getenv("SOCKWATCH_SOCKET");

@@ -12,7 +12,8 @@
 
 #define SOCKFILE_BACKLOG 128
 
-static int sockfile_mkparent(const char *path, char *err, size_t errsz)
+static int sockfile_mkparent(const char *path, gid_t gid, char *err,
+			     size_t errsz)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -22,7 +23,16 @@ static int sockfile_mkparent(const char *path, char *err, size_t errsz)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, 0750) == 0 || errno == EEXIST)
+	if (mkdir(dir, 0750) == 0) {
+		/* the group may reach the socket, nobody else may look */
+		if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0) {
+			snprintf(err, errsz, "cannot give %s to group %u: %s",
+				 dir, (unsigned)gid, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno == EEXIST)
 		return 0;
 	snprintf(err, errsz, "cannot create directory %s: %s", dir,
 		 strerror(errno));
@@ -31,7 +41,7 @@ static int sockfile_mkparent(const char *path, char *err, size_t errsz)
 
 static int sockfile_bind(int fd, const struct sockaddr_un *sa)
 {
-	mode_t old = umask(0117); /* the file is born 0660, never wider */
+	mode_t old = umask(0177); /* born 0600; widened once it is set up */
 	int ret = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	int e = errno;
 
@@ -92,7 +102,19 @@ static int sockfile_fail(int fd, char *err, size_t errsz, const char *what,
 	return -1;
 }
 
-int sockfile_open(const char *path, char *err, size_t errsz)
+/* The group and mode asked for, set before anyone may connect. */
+static int sockfile_grant(int fd, const char *path, mode_t mode, gid_t gid,
+			  char *err, size_t errsz)
+{
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)
+		return sockfile_fail(fd, err, errsz, "set the group of", path);
+	if (chmod(path, mode) < 0)
+		return sockfile_fail(fd, err, errsz, "set the mode of", path);
+	return fd;
+}
+
+int sockfile_open(const char *path, mode_t mode, gid_t gid, char *err,
+		  size_t errsz)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -103,7 +125,7 @@ int sockfile_open(const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path));
-	if (sockfile_mkparent(path, err, errsz) < 0)
+	if (sockfile_mkparent(path, gid, err, errsz) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
@@ -118,6 +140,8 @@ int sockfile_open(const char *path, char *err, size_t errsz)
 		if (sockfile_bind(fd, &sa) < 0)
 			return sockfile_fail(fd, err, errsz, "bind", path);
 	}
+	if (sockfile_grant(fd, path, mode, gid, err, errsz) < 0)
+		return -1;
 	if (listen(fd, SOCKFILE_BACKLOG) < 0)
 		return sockfile_fail(fd, err, errsz, "listen on", path);
 	return fd;

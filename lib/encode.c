@@ -129,7 +129,7 @@ static char *put_word(char *p, const char *w)
  * process once (the workers of a pre-forked server share its listeners).
  */
 static void encode_procs(struct jbuf *b, const struct snapshot *s,
-			 const uint32_t *recidx, size_t n)
+			 const uint32_t *recidx, size_t n, const uint32_t *uid)
 {
 	struct u32map seen = { 0 };
 	size_t i, k, listed = 0;
@@ -142,6 +142,8 @@ static void encode_procs(struct jbuf *b, const struct snapshot *s,
 		for (k = 0; k < m; k++) {
 			const struct owners_proc *pr = &s->owners.procs[idx[k]];
 
+			if (uid && pr->uid != *uid)
+				continue; /* not the reader's to see */
 			if (n > 1 &&
 			    u32map_get(&seen, idx[k] + 1) != U32MAP_NONE)
 				continue;
@@ -157,7 +159,7 @@ static void encode_procs(struct jbuf *b, const struct snapshot *s,
 }
 
 static void encode_socket(struct jbuf *b, const struct snapshot *s,
-			  const struct sock_rec *r)
+			  const struct sock_rec *r, const uint32_t *uid)
 {
 	char *p;
 
@@ -192,13 +194,13 @@ static void encode_socket(struct jbuf *b, const struct snapshot *s,
 	if (s->attributed) {
 		uint32_t self = (uint32_t)(r - s->recs);
 
-		encode_procs(b, s, &self, 1);
+		encode_procs(b, s, &self, 1, uid);
 	}
 	jbuf_put(b, "}", 1);
 }
 
 static void encode_members(struct jbuf *b, const struct snapshot *s,
-			   const uint32_t *idx, size_t n)
+			   const uint32_t *idx, size_t n, const uint32_t *uid)
 {
 	size_t i;
 
@@ -206,13 +208,13 @@ static void encode_members(struct jbuf *b, const struct snapshot *s,
 	for (i = 0; i < n; i++) {
 		if (i)
 			jbuf_put(b, ",", 1);
-		encode_socket(b, s, &s->recs[idx[i]]);
+		encode_socket(b, s, &s->recs[idx[i]], uid);
 	}
 	jbuf_put(b, "]", 1);
 }
 
 static void encode_counts(struct jbuf *b, const struct snapshot *s,
-			  const struct group *g)
+			  const struct sockgroup *g)
 {
 	const uint32_t *idx = s->grouping.order + g->first;
 	size_t counts[NCOUNT] = { 0 };
@@ -234,7 +236,7 @@ static void encode_counts(struct jbuf *b, const struct snapshot *s,
 
 /* For TCP: connections waiting in accept(), and the backlog they may fill. */
 static void encode_queue(struct jbuf *b, const struct snapshot *s,
-			 const struct group *g)
+			 const struct sockgroup *g)
 {
 	const uint32_t *idx = s->grouping.order + g->first;
 	uint64_t len = 0, max = 0;
@@ -268,9 +270,11 @@ static void encode_endpoint(struct jbuf *b, const struct snapshot *s,
 	jbuf_put(b, "}", 1);
 }
 
-void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi)
+/* A group record; with uid, only that uid's processes are named. */
+static void encode_group_view(struct jbuf *b, const struct snapshot *s,
+			      size_t gi, const uint32_t *uid)
 {
-	const struct group *g = &s->grouping.groups[gi];
+	const struct sockgroup *g = &s->grouping.groups[gi];
 	const uint32_t *idx = s->grouping.order + g->first;
 	int listen = g->ep.role == GROUP_LISTEN;
 
@@ -285,13 +289,24 @@ void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi)
 	if (listen && g->ep.proto == IPPROTO_TCP)
 		encode_queue(b, s, g);
 	if (listen && s->attributed)
-		encode_procs(b, s, idx, g->nsock);
+		encode_procs(b, s, idx, g->nsock, uid);
 	encode_counts(b, s, g);
 	jbuf_puts(b, ",\"sockets\":");
-	encode_members(b, s, idx, g->nsock);
+	encode_members(b, s, idx, g->nsock, uid);
 	jbuf_puts(b, ",\"connections\":");
-	encode_members(b, s, idx + g->nsock, g->nconn);
+	encode_members(b, s, idx + g->nsock, g->nconn, uid);
 	jbuf_puts(b, "}\n");
+}
+
+void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi)
+{
+	encode_group_view(b, s, gi, NULL);
+}
+
+void encode_group_as(struct jbuf *b, const struct snapshot *s, size_t gi,
+		     uint32_t uid)
+{
+	encode_group_view(b, s, gi, &uid);
 }
 
 void encode_time(struct jbuf *b, const struct timespec *ts)
@@ -307,7 +322,7 @@ void encode_time(struct jbuf *b, const struct timespec *ts)
 }
 
 void encode_header(struct jbuf *b, const struct snapshot *s,
-		   uint64_t now_mono_ms, unsigned interval_ms)
+		   uint64_t now_mono_ms, unsigned interval_ms, int all)
 {
 	uint64_t age = now_mono_ms > s->taken_mono_ms
 			       ? now_mono_ms - s->taken_mono_ms
@@ -329,6 +344,9 @@ void encode_header(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, s->flags & DIAG_UDP_UNAVAILABLE
 			     ? ",\"udp_available\":false"
 			     : ",\"udp_available\":true");
+	if (s->attributed)
+		jbuf_puts(b, all ? ",\"processes\":\"all\""
+				 : ",\"processes\":\"own\"");
 	jbuf_puts(b, "}\n");
 }
 

@@ -15,7 +15,7 @@
 struct gb {
 	const struct sock_rec *recs;
 	size_t n;
-	struct group *groups;
+	struct sockgroup *groups;
 	size_t ngroups;
 	size_t gcap;
 	uint32_t *tab; /* open addressing, group ids, NONE when empty */
@@ -112,7 +112,7 @@ static uint32_t gb_get(struct gb *b, const struct endpoint *ep)
 		return id;
 	if (b->ngroups == b->gcap) {
 		size_t cap = b->gcap ? b->gcap * 2 : 64;
-		struct group *g = realloc(b->groups, cap * sizeof(*g));
+		struct sockgroup *g = realloc(b->groups, cap * sizeof(*g));
 
 		if (!g)
 			return NONE;
@@ -211,8 +211,8 @@ static int ep_cmp(const struct endpoint *a, const struct endpoint *b)
 
 static int group_cmp(const void *a, const void *b)
 {
-	return ep_cmp(&((const struct group *)a)->ep,
-		      &((const struct group *)b)->ep);
+	return ep_cmp(&((const struct sockgroup *)a)->ep,
+		      &((const struct sockgroup *)b)->ep);
 }
 
 /* Sorts the groups for a stable output and renumbers the records' ids. */
@@ -245,7 +245,7 @@ static void gb_layout(struct gb *b, uint32_t *order)
 	for (i = 0; i < b->ngroups; i++)
 		b->groups[i].nsock = b->groups[i].nconn = 0;
 	for (i = 0; i < b->n; i++) {
-		struct group *g = &b->groups[b->gid[i]];
+		struct sockgroup *g = &b->groups[b->gid[i]];
 
 		if (rec_is_listener(&b->recs[i]))
 			g->nsock++;
@@ -260,7 +260,7 @@ static void gb_layout(struct gb *b, uint32_t *order)
 		b->groups[i].nsock = b->groups[i].first;
 	}
 	for (i = 0; i < b->n; i++) {
-		struct group *g = &b->groups[b->gid[i]];
+		struct sockgroup *g = &b->groups[b->gid[i]];
 
 		if (rec_is_listener(&b->recs[i]))
 			order[g->nsock++] = (uint32_t)i;
@@ -268,7 +268,7 @@ static void gb_layout(struct gb *b, uint32_t *order)
 			order[g->nconn++] = (uint32_t)i;
 	}
 	for (i = 0; i < b->ngroups; i++) {
-		struct group *g = &b->groups[i];
+		struct sockgroup *g = &b->groups[i];
 		uint32_t end = g->nconn;
 
 		g->nconn = end - g->nsock;
@@ -281,7 +281,7 @@ static int gb_sort_members(struct gb *b, uint32_t *order)
 	size_t i;
 
 	for (i = 0; i < b->ngroups; i++) {
-		struct group *g = &b->groups[i];
+		struct sockgroup *g = &b->groups[i];
 
 		if (order_sort(b->recs, order + g->first, g->nsock) < 0 ||
 		    order_sort(b->recs, order + g->first + g->nsock, g->nconn) <
@@ -293,7 +293,7 @@ static int gb_sort_members(struct gb *b, uint32_t *order)
 
 /* Looks for the accepted socket whose 4-tuple mirrors r in listen group g. */
 static int gb_has_peer(const struct gb *b, const uint32_t *order,
-		       const struct group *g, const struct sock_rec *r)
+		       const struct sockgroup *g, const struct sock_rec *r)
 {
 	struct sock_rec key = *r;
 	const uint32_t *lo = order + g->first + g->nsock;
@@ -403,7 +403,7 @@ static int gb_peer_here(const struct gb *b, const uint32_t *order,
 
 	gb_listen_range(b, r, r->rport, &lo, &hi);
 	for (; lo < hi; lo++) {
-		const struct group *l = &b->groups[lo];
+		const struct sockgroup *l = &b->groups[lo];
 		int exact = memcmp(l->ep.addr, r->raddr, 16) == 0;
 
 		if (!exact && memcmp(l->ep.addr, any, 16) != 0)
@@ -419,7 +419,8 @@ static int gb_peer_here(const struct gb *b, const uint32_t *order,
 }
 
 /* An outbound group is local when one of its sockets' peers is here. */
-static void gb_mark_local(struct gb *b, const uint32_t *order, struct group *g)
+static void gb_mark_local(struct gb *b, const uint32_t *order,
+			  struct sockgroup *g)
 {
 	uint32_t i;
 

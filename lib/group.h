@@ -25,7 +25,7 @@ struct endpoint {
  * A group's members are order[first .. first + nsock + nconn): its
  * listening (or unconnected UDP) sockets first, then its connections.
  */
-struct group {
+struct sockgroup {
 	struct endpoint ep;
 	uint32_t first;
 	uint32_t nsock;
@@ -34,7 +34,7 @@ struct group {
 };
 
 struct grouping {
-	struct group *groups;
+	struct sockgroup *groups;
 	size_t ngroups;
 	uint32_t *order; /* record indices, grouped and sorted */
 };

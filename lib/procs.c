@@ -15,7 +15,7 @@
 #include "u32map.h"
 
 #define NONE U32MAP_NONE
-#define PROCS_REFRESH 64    /* a full re-read of every process per N polls */
+#define PROCS_REFRESH 64 /* a full re-read of every process per N polls */
 
 struct proc {
 	int32_t pid; /* 0: a free slot */

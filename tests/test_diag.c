@@ -115,7 +115,7 @@ START_TEST(recorded_dump_groups_as_designed)
 	parse_recording(&res);
 	ck_assert_int_eq(group_build(res.recs, res.n, &g), 0);
 	for (i = 0; i < g.ngroups; i++) {
-		const struct group *gr = &g.groups[i];
+		const struct sockgroup *gr = &g.groups[i];
 
 		if (gr->ep.role == GROUP_LISTEN)
 			listen++;

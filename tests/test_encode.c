@@ -183,7 +183,7 @@ START_TEST(header_and_end)
 	json_t *h, *e;
 
 	s->taken_mono_ms = 1000;
-	encode_header(&b, s, 1250, 1000);
+	encode_header(&b, s, 1250, 1000, 1);
 	h = json_loadb(b.p, b.len, 0, NULL);
 	ck_assert_ptr_nonnull(h);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "schema")),
@@ -241,7 +241,7 @@ START_TEST(records_validate_against_schema)
 	struct jbuf b = { 0 };
 	size_t i;
 
-	encode_header(&b, s, 0, 1000);
+	encode_header(&b, s, 0, 1000, 1);
 	for (i = 0; i < s->grouping.ngroups; i++)
 		encode_group(&b, s, i);
 	encode_end(&b, s, s->grouping.ngroups);

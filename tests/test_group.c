@@ -35,7 +35,7 @@ static void build(struct host *h)
 
 	ck_assert_int_eq(group_build(h->r, h->n, &h->g), 0);
 	for (i = 0; i < h->g.ngroups; i++) {
-		const struct group *g = &h->g.groups[i];
+		const struct sockgroup *g = &h->g.groups[i];
 
 		total += g->nsock + g->nconn;
 		if (g->ep.role == GROUP_OUTBOUND)
@@ -49,13 +49,13 @@ static void build(struct host *h)
 }
 
 /* The group holding record idx, and whether it is one of its sockets. */
-static const struct group *group_of(const struct host *h, size_t idx,
-				    int *is_sock)
+static const struct sockgroup *group_of(const struct host *h, size_t idx,
+					int *is_sock)
 {
 	size_t i, k;
 
 	for (i = 0; i < h->g.ngroups; i++) {
-		const struct group *g = &h->g.groups[i];
+		const struct sockgroup *g = &h->g.groups[i];
 
 		for (k = 0; k < g->nsock + g->nconn; k++)
 			if (h->g.order[g->first + k] == idx) {
@@ -68,7 +68,7 @@ static const struct group *group_of(const struct host *h, size_t idx,
 	return NULL;
 }
 
-static void expect_ep(const struct group *g, int role, const char *text,
+static void expect_ep(const struct sockgroup *g, int role, const char *text,
 		      uint32_t dev)
 {
 	uint8_t fam, addr[16];
@@ -162,7 +162,7 @@ START_TEST(dual_stack_listener_owns_v4_mapped_clients)
 			 "[::ffff:127.0.0.1]:40000", 0);
 	size_t cli = add(&h, "tcp", "established", "127.0.0.1:40000",
 			 "127.0.0.1:8080", 0);
-	const struct group *out;
+	const struct sockgroup *out;
 
 	build(&h);
 	ck_assert_ptr_eq(group_of(&h, acc, NULL), group_of(&h, l, NULL));
@@ -238,7 +238,7 @@ START_TEST(queue_timewait_closewait_sit_under_listener)
 		add(&h, "tcp", "close-wait", "10.0.0.1:22", "10.0.0.5:1002", 0);
 	size_t sr =
 		add(&h, "tcp", "syn-recv", "10.0.0.1:22", "10.0.0.5:1003", 0);
-	const struct group *g;
+	const struct sockgroup *g;
 
 	h.r[q].inode = 0; /* not accepted yet */
 	h.r[tw].inode = 0;
