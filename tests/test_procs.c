@@ -267,6 +267,67 @@ START_TEST(real_processes_hold_real_sockets)
 }
 END_TEST
 
+/* Processes coming and going (some exec'ing) while the map is updated. */
+static void churn(void)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			usleep((useconds_t)(i % 7) * 300);
+			if (i % 3 == 0)
+				execlp("true", "true", (char *)NULL);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	_exit(0);
+}
+
+START_TEST(churn_never_names_a_wrong_owner)
+{
+	int l = net_listen("127.0.0.1:0", 1, 0, NULL);
+	struct sock_rec r =
+		rec_make("tcp", "listen", "0.0.0.0:1", "0.0.0.0:0", 0);
+	struct procs *p = procs_open("/proc");
+	struct procs_view v[64];
+	struct stat st;
+	size_t n, i, k;
+	pid_t child;
+
+	ck_assert_int_eq(fstat(l, &st), 0);
+	r.inode = (uint32_t)st.st_ino;
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		churn();
+	for (i = 0; i < 60; i++) {
+		int me = 0;
+
+		ck_assert_int_eq(procs_update(p, &r, 1), 0);
+		n = procs_owners(p, r.inode, v, 64);
+		for (k = 0; k < n; k++) {
+			me |= v[k].pid == getpid();
+			/* forked copies of us, or "true" after an exec */
+			ck_assert_msg(!strcmp(v[k].comm, "sockwatch-tests") ||
+					      !strcmp(v[k].comm, "true"),
+				      "owner %d named %s", v[k].pid, v[k].comm);
+		}
+		ck_assert(me);
+		usleep(2000);
+	}
+	waitpid(child, NULL, 0);
+	ck_assert_int_eq(procs_update(p, &r, 1), 0);
+	ck_assert_uint_eq(procs_owners(p, r.inode, v, 64), 1);
+	ck_assert_int_eq(v[0].pid, getpid());
+	procs_close(p);
+	close(l);
+}
+END_TEST
+
 Suite *procs_suite(void)
 {
 	Suite *s = suite_create("procs");
@@ -282,6 +343,8 @@ Suite *procs_suite(void)
 	tcase_add_test(fake, warm_polls_read_little);
 	suite_add_tcase(s, fake);
 	tcase_add_test(real, real_processes_hold_real_sockets);
+	tcase_add_test(real, churn_never_names_a_wrong_owner);
+	tcase_set_timeout(real, 60);
 	suite_add_tcase(s, real);
 	return s;
 }
