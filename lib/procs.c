@@ -46,8 +46,9 @@ struct procs {
 	struct u32map byino; /* inode -> first own */
 	struct own *own;
 	uint32_t nown, capown, freeown;
-	struct u32map want;   /* inodes looked for in this update */
-	struct u32map giveup; /* inodes a whole sweep did not place */
+	struct u32map want;	 /* inodes looked for in this update */
+	struct u32map want_uids; /* uid + 1 of the sockets looked for */
+	struct u32map giveup;	 /* inodes a whole sweep did not place */
 	char **strs;
 	uint32_t nstrs;
 	struct u32map users; /* uid + 1 -> interned name */
@@ -421,8 +422,12 @@ static void procs_walk(struct procs *p)
 		/* Since Linux 6.2 the size of /proc/PID/fd is its fd count. */
 		if (fstatat(p->root, path, &fst, 0) < 0)
 			fst.st_size = 0;
-		if ((uint64_t)fst.st_size != p->v[slot].fdcount ||
-		    !fst.st_size) {
+		/*
+		 * Before 6.2 the size is always 0: then only new processes,
+		 * the sweep for unknown sockets and the slow refresh read
+		 * fds, never every process every poll.
+		 */
+		if ((uint64_t)fst.st_size != p->v[slot].fdcount) {
 			p->v[slot].fdcount = (uint64_t)fst.st_size;
 			proc_scan(p, slot);
 		}
@@ -458,26 +463,36 @@ static int procs_wanted(struct procs *p, const struct sock_rec *recs, size_t n)
 	size_t i;
 
 	u32map_free(&p->want);
+	u32map_free(&p->want_uids);
 	for (i = 0; i < n; i++) {
 		uint32_t ino = recs[i].inode;
 
 		if (!ino || u32map_get(&p->byino, ino) != NONE ||
 		    u32map_get(&p->giveup, ino) != NONE)
 			continue;
-		if (u32map_put(&p->want, ino, 1) < 0)
+		if (u32map_put(&p->want, ino, 1) < 0 ||
+		    u32map_put(&p->want_uids, recs[i].uid + 1, 1) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Reads every process not read yet in this update, until all are found. */
+/*
+ * Reads processes not read yet in this update until every wanted socket
+ * is found: first those of the uids that made the sockets (who most
+ * likely hold them), then the rest (a server that dropped privileges).
+ */
 static void procs_sweep(struct procs *p)
 {
 	uint32_t s;
+	int pass;
 
-	for (s = 0; s < p->nv && p->want.n; s++)
-		if (p->v[s].pid && p->v[s].scanned != p->round)
-			proc_scan(p, s);
+	for (pass = 0; pass < 2; pass++)
+		for (s = 0; s < p->nv && p->want.n; s++)
+			if (p->v[s].pid && p->v[s].scanned != p->round &&
+			    (pass || u32map_get(&p->want_uids,
+						p->v[s].uid + 1) != NONE))
+				proc_scan(p, s);
 }
 
 /* What is still unplaced is given up on until a dump no longer has it. */
@@ -584,6 +599,7 @@ void procs_close(struct procs *p)
 	u32map_free(&p->bypid);
 	u32map_free(&p->byino);
 	u32map_free(&p->want);
+	u32map_free(&p->want_uids);
 	u32map_free(&p->giveup);
 	u32map_free(&p->users);
 	close(p->root);

@@ -40,7 +40,7 @@ int procs_update(struct procs *p, const struct sock_rec *recs, size_t n);
 
 /*
  * Fills out with up to max holders of a socket inode, the service before
- * pid 1 (socket activation), and returns how many hold it.
+ * pid 1 (socket activation), and returns how many it filled.
  */
 size_t procs_owners(const struct procs *p, uint32_t inode,
 		    struct procs_view *out, size_t max);
