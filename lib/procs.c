@@ -305,10 +305,9 @@ static uint32_t user_of(struct procs *p, uint32_t uid)
 
 static uint32_t slot_new(struct procs *p)
 {
-	uint32_t s;
-
 	if (p->freeslot != NONE) {
-		s = p->freeslot;
+		uint32_t s = p->freeslot;
+
 		p->freeslot = p->v[s].ninodes;
 		p->v[s].ninodes = 0;
 		return s;
