@@ -9,6 +9,15 @@
 
 #define GROUP_PREFIX "{\"type\":\"group\","
 
+/* A filter the daemon refused is the user's mistake, like bad usage. */
+static int listing_error_status(json_t *err)
+{
+	const char *code = json_string_value(json_object_get(err, "code"));
+
+	return code && strcmp(code, "bad_filter") == 0 ? EXIT_USAGE
+						       : EXIT_DAEMON_ERROR;
+}
+
 json_t *listing_record(const char *line, size_t len, const char *want)
 {
 	json_error_t jerr;
@@ -21,7 +30,7 @@ json_t *listing_record(const char *line, size_t len, const char *want)
 		     o ? "not an object" : jerr.text);
 	type = json_string_value(json_object_get(o, "type"));
 	if (type && strcmp(type, "error") == 0)
-		errx(EXIT_DAEMON_ERROR, "sockwatchd: %s (%s)",
+		errx(listing_error_status(o), "sockwatchd: %s (%s)",
 		     json_string_value(json_object_get(o, "message")),
 		     json_string_value(json_object_get(o, "code")));
 	if (!type || (want && strcmp(type, want) != 0))

@@ -16,6 +16,7 @@ struct opts {
 	const char *socket;
 	int json;
 	int fresh;
+	char *filter; /* the words after "list", joined as ss joins them */
 };
 
 static void usage(FILE *f, int status)
@@ -25,10 +26,13 @@ static void usage(FILE *f, int status)
 		"       sockwatchctl -h|--help | -V|--version\n"
 		"\n"
 		"Commands:\n"
-		"  list [--json] [--fresh]  every TCP and UDP socket, grouped "
-		"by "
-		"listener\n"
-		"                           and by remote endpoint\n"
+		"  list [--json] [--fresh] [FILTER]\n"
+		"                           every TCP and UDP socket, grouped "
+		"by listener\n"
+		"                           and by remote endpoint; FILTER is "
+		"an ss filter\n"
+		"                           (state listening sport = :22, "
+		"dst 10.0.0.0/8)\n"
 		"  status [--json]          what the daemon is doing\n"
 		"\n"
 		"Options:\n"
@@ -82,9 +86,34 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	}
 }
 
+/* A filter in one argument or many: "sport = :22" or sport = :22. */
+static char *join_words(char **w, int n)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	if (n <= 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		len += strlen(w[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	s[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strcat(s, w[i]);
+		if (i + 1 < n)
+			strcat(s, " ");
+	}
+	return s;
+}
+
 static int cmd_list(struct conn *c, const struct opts *o)
 {
-	struct proto_request req = { .cmd = PROTO_CMD_LIST, .fresh = o->fresh };
+	struct proto_request req = { .cmd = PROTO_CMD_LIST,
+				     .fresh = o->fresh,
+				     .filter = o->filter };
 
 	conn_send(c, &req);
 	return o->json ? listing_json(c, stdout) : listing_table(c, stdout);
@@ -121,9 +150,12 @@ int main(int argc, char **argv)
 	if (!o.socket || !*o.socket)
 		o.socket = DEFAULT_SOCKET;
 	parse_opts(&o, argc, argv);
-	if (optind != argc - 1)
+	if (optind >= argc)
 		usage(stderr, EXIT_USAGE);
 	cmd = argv[optind];
+	if (optind + 1 < argc && strcmp(cmd, "list") != 0)
+		usage(stderr, EXIT_USAGE);
+	o.filter = join_words(argv + optind + 1, argc - optind - 1);
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "status") != 0) {
 		warnx("unknown command \"%s\"", cmd);
 		usage(stderr, EXIT_USAGE);
@@ -133,6 +165,7 @@ int main(int argc, char **argv)
 	conn_open(&c, o.socket);
 	ret = strcmp(cmd, "list") == 0 ? cmd_list(&c, &o) : cmd_status(&c, &o);
 	conn_close(&c);
+	free(o.filter);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(EXIT_DAEMON_ERROR, "writing the output");
 	return ret;

@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 
 #include "clock.h"
 #include "encode.h"
+#include "filter.h"
 #include "log.h"
 #include "proto.h"
 
@@ -39,6 +41,10 @@ struct client {
 	struct ucred cred;
 	int all;	   /* may see every process, not only its own */
 	size_t next_group; /* streaming its own encoding: the next group */
+	size_t sent;	   /* group records of the reply so far */
+	struct filter *filter; /* of the list request under way, or NULL */
+	uint8_t *match;	       /* a byte a record: passed the filter */
+	struct encode_totals totals;
 };
 
 struct control {
@@ -79,6 +85,43 @@ static void client_reply_error(struct control *ctl, struct client *c,
 	c->reply = REPLY_LAST;
 }
 
+static void client_end_reply(struct client *c)
+{
+	snapshot_unref(c->snap);
+	c->snap = NULL;
+	filter_free(c->filter);
+	c->filter = NULL;
+	free(c->match);
+	c->match = NULL;
+	c->reply = REPLY_NONE;
+}
+
+/*
+ * Runs the filter over the whole picture once, before the first record:
+ * the totals of the end record are those of what matched.
+ */
+static int client_match(struct client *c)
+{
+	const struct snapshot *s = c->snap;
+	size_t i;
+
+	c->match = malloc(s->n + 1);
+	if (!c->match)
+		return -1;
+	memset(&c->totals, 0, sizeof(c->totals));
+	for (i = 0; i < s->n; i++) {
+		c->match[i] = (uint8_t)filter_match(c->filter, &s->recs[i]);
+		if (!c->match[i])
+			continue;
+		c->totals.sockets++;
+		if (s->recs[i].proto == IPPROTO_TCP)
+			c->totals.tcp++;
+		else
+			c->totals.udp++;
+	}
+	return 0;
+}
+
 static void client_start_list(struct control *ctl, struct client *c)
 {
 	struct snapshot *s = ctl->sc->current;
@@ -92,6 +135,13 @@ static void client_start_list(struct control *ctl, struct client *c)
 	c->snap = snapshot_ref(s);
 	c->cache_off = 0;
 	c->next_group = 0;
+	c->sent = 0;
+	encode_totals_all(s, &c->totals);
+	if (c->filter && client_match(c) < 0) {
+		client_end_reply(c);
+		client_reply_error(ctl, c, PROTO_INTERNAL, "out of memory");
+		return;
+	}
 	encode_header(&c->out, s, clock_mono_ms(), ctl->opts.interval_ms,
 		      c->all);
 	c->reply = REPLY_LIST;
@@ -137,6 +187,24 @@ static void control_status(struct control *ctl, struct client *c)
 	c->reply = REPLY_LAST;
 }
 
+/* Parses a list request's filter, or answers with where it is wrong. */
+static int client_filter(struct control *ctl, struct client *c,
+			 const char *text)
+{
+	struct filter_error err;
+
+	c->filter = filter_parse(text, &err);
+	if (c->filter)
+		return 0;
+	ctl->request_errors++;
+	if (errno == ENOMEM)
+		proto_error(&c->out, PROTO_INTERNAL, "out of memory");
+	else
+		proto_filter_error(&c->out, &err);
+	c->reply = REPLY_LAST;
+	return -1;
+}
+
 /* One request line: checked by proto_parse, then one handler a command. */
 static void client_request(struct control *ctl, struct client *c,
 			   const char *line, size_t len)
@@ -154,6 +222,8 @@ static void client_request(struct control *ctl, struct client *c,
 	/* Permission: anyone who may open the socket may use every command. */
 	switch (req.cmd) {
 	case PROTO_CMD_LIST:
+		if (req.filter && client_filter(ctl, c, req.filter) < 0)
+			break;
 		if (!req.fresh) {
 			client_start_list(ctl, c);
 			break;
@@ -165,6 +235,7 @@ static void client_request(struct control *ctl, struct client *c,
 		control_status(ctl, c);
 		break;
 	}
+	proto_request_clear(&req);
 }
 
 /* Takes the next complete line from in, if no reply is under way. */
@@ -234,24 +305,24 @@ static int client_send(struct client *c, const char *p, size_t len, size_t *off)
 	return 1;
 }
 
-static void client_end_reply(struct client *c)
-{
-	snapshot_unref(c->snap);
-	c->snap = NULL;
-	c->reply = REPLY_NONE;
-}
-
 /*
- * A reader who may not see every process gets its own encoding, a group
- * at a time into its (drained) out buffer.
+ * A filtered listing, or one for a reader who may not see every process,
+ * is encoded for that reader alone, a group at a time into its (drained)
+ * out buffer; groups with no matching member are passed over.
  */
 static int client_stream_own(struct client *c)
 {
-	if (c->next_group < c->snap->grouping.ngroups) {
-		encode_group_as(&c->out, c->snap, c->next_group++, c->cred.uid);
-		return 1;
-	}
-	encode_end(&c->out, c->snap, c->snap->grouping.ngroups);
+	const uint32_t *uid = c->all ? NULL : &c->cred.uid;
+
+	while (c->next_group < c->snap->grouping.ngroups)
+		if (encode_group_for(&c->out, c->snap, c->next_group++,
+				     c->match, uid)) {
+			c->sent++;
+			return 1;
+		}
+	if (c->match)
+		c->totals.groups = c->sent;
+	encode_end(&c->out, c->sent, &c->totals);
 	c->reply = REPLY_LAST;
 	return 1;
 }
@@ -263,13 +334,13 @@ static int client_stream(struct client *c)
 	size_t len, off = 0;
 	int ret;
 
-	if (!c->all)
+	if (!c->all || c->match)
 		return client_stream_own(c);
 	if (snapshot_cache_span(c->snap, c->cache_off, CONTROL_SPAN, &p, &len) <
 	    0)
 		return -1; /* no end record: the client sees it is cut short */
 	if (len == 0) {
-		encode_end(&c->out, c->snap, c->snap->grouping.ngroups);
+		encode_end(&c->out, c->snap->grouping.ngroups, &c->totals);
 		c->reply = REPLY_LAST;
 		return 1;
 	}
@@ -309,7 +380,7 @@ static void client_flush(struct control *ctl, struct client *c)
 
 static void client_free(struct client *c)
 {
-	snapshot_unref(c->snap);
+	client_end_reply(c);
 	jbuf_free(&c->in);
 	jbuf_free(&c->out);
 	close(c->fd);

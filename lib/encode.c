@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -213,15 +214,24 @@ static void encode_members(struct jbuf *b, const struct snapshot *s,
 	jbuf_put(b, "]", 1);
 }
 
+/* The members of a group a reader gets: all, or those a filter passed. */
+struct members {
+	const uint32_t *sock;
+	size_t nsock;
+	const uint32_t *conn;
+	size_t nconn;
+};
+
 static void encode_counts(struct jbuf *b, const struct snapshot *s,
-			  const struct sockgroup *g)
+			  const struct members *m)
 {
-	const uint32_t *idx = s->grouping.order + g->first;
 	size_t counts[NCOUNT] = { 0 };
 	size_t i, sep = 0;
 
-	for (i = 0; i < g->nsock + g->nconn; i++)
-		counts[count_slot(&s->recs[idx[i]])]++;
+	for (i = 0; i < m->nsock; i++)
+		counts[count_slot(&s->recs[m->sock[i]])]++;
+	for (i = 0; i < m->nconn; i++)
+		counts[count_slot(&s->recs[m->conn[i]])]++;
 	jbuf_puts(b, ",\"counts\":{");
 	for (i = 0; i < NCOUNT; i++) {
 		if (!counts[i])
@@ -236,15 +246,14 @@ static void encode_counts(struct jbuf *b, const struct snapshot *s,
 
 /* For TCP: connections waiting in accept(), and the backlog they may fill. */
 static void encode_queue(struct jbuf *b, const struct snapshot *s,
-			 const struct sockgroup *g)
+			 const struct members *m)
 {
-	const uint32_t *idx = s->grouping.order + g->first;
 	uint64_t len = 0, max = 0;
 	size_t i;
 
-	for (i = 0; i < g->nsock; i++) {
-		len += s->recs[idx[i]].rqueue;
-		max += s->recs[idx[i]].wqueue;
+	for (i = 0; i < m->nsock; i++) {
+		len += s->recs[m->sock[i]].rqueue;
+		max += s->recs[m->sock[i]].wqueue;
 	}
 	jbuf_puts(b, ",\"accept_queue\":{\"len\":");
 	jbuf_u64(b, len);
@@ -272,10 +281,10 @@ static void encode_endpoint(struct jbuf *b, const struct snapshot *s,
 
 /* A group record; with uid, only that uid's processes are named. */
 static void encode_group_view(struct jbuf *b, const struct snapshot *s,
-			      size_t gi, const uint32_t *uid)
+			      size_t gi, const struct members *m,
+			      const uint32_t *uid)
 {
 	const struct sockgroup *g = &s->grouping.groups[gi];
-	const uint32_t *idx = s->grouping.order + g->first;
 	int listen = g->ep.role == GROUP_LISTEN;
 
 	jbuf_puts(b, "{\"type\":\"group\",\"role\":\"");
@@ -287,26 +296,78 @@ static void encode_group_view(struct jbuf *b, const struct snapshot *s,
 	if (!listen)
 		jbuf_puts(b, g->local ? ",\"local\":true" : ",\"local\":false");
 	if (listen && g->ep.proto == IPPROTO_TCP)
-		encode_queue(b, s, g);
+		encode_queue(b, s, m);
 	if (listen && s->attributed)
-		encode_procs(b, s, idx, g->nsock, uid);
-	encode_counts(b, s, g);
+		encode_procs(b, s, m->sock, m->nsock, uid);
+	encode_counts(b, s, m);
 	jbuf_puts(b, ",\"sockets\":");
-	encode_members(b, s, idx, g->nsock, uid);
+	encode_members(b, s, m->sock, m->nsock, uid);
 	jbuf_puts(b, ",\"connections\":");
-	encode_members(b, s, idx + g->nsock, g->nconn, uid);
+	encode_members(b, s, m->conn, m->nconn, uid);
 	jbuf_puts(b, "}\n");
+}
+
+static void members_all(const struct snapshot *s, size_t gi,
+			struct members *m)
+{
+	const struct sockgroup *g = &s->grouping.groups[gi];
+
+	m->sock = s->grouping.order + g->first;
+	m->nsock = g->nsock;
+	m->conn = m->sock + g->nsock;
+	m->nconn = g->nconn;
 }
 
 void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi)
 {
-	encode_group_view(b, s, gi, NULL);
+	struct members m;
+
+	members_all(s, gi, &m);
+	encode_group_view(b, s, gi, &m, NULL);
 }
 
-void encode_group_as(struct jbuf *b, const struct snapshot *s, size_t gi,
-		     uint32_t uid)
+/* The members of a group that match, copied into scratch. */
+static void members_matching(const struct snapshot *s, size_t gi,
+			     const uint8_t *match, uint32_t *scratch,
+			     struct members *m)
 {
-	encode_group_view(b, s, gi, &uid);
+	struct members all;
+	size_t i;
+
+	members_all(s, gi, &all);
+	m->sock = scratch;
+	m->nsock = m->nconn = 0;
+	for (i = 0; i < all.nsock; i++)
+		if (match[all.sock[i]])
+			scratch[m->nsock++] = all.sock[i];
+	m->conn = scratch + m->nsock;
+	for (i = 0; i < all.nconn; i++)
+		if (match[all.conn[i]])
+			scratch[m->nsock + m->nconn++] = all.conn[i];
+}
+
+int encode_group_for(struct jbuf *b, const struct snapshot *s, size_t gi,
+		     const uint8_t *match, const uint32_t *uid)
+{
+	const struct sockgroup *g = &s->grouping.groups[gi];
+	struct members m;
+	uint32_t *scratch;
+
+	if (!match) {
+		members_all(s, gi, &m);
+		encode_group_view(b, s, gi, &m, uid);
+		return 1;
+	}
+	scratch = malloc((g->nsock + g->nconn + 1) * sizeof(*scratch));
+	if (!scratch) {
+		b->oom = 1;
+		return 0;
+	}
+	members_matching(s, gi, match, scratch, &m);
+	if (m.nsock + m.nconn)
+		encode_group_view(b, s, gi, &m, uid);
+	free(scratch);
+	return m.nsock + m.nconn > 0;
 }
 
 void encode_time(struct jbuf *b, const struct timespec *ts)
@@ -350,17 +411,25 @@ void encode_header(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, "}\n");
 }
 
-void encode_end(struct jbuf *b, const struct snapshot *s, size_t count)
+void encode_totals_all(const struct snapshot *s, struct encode_totals *t)
+{
+	t->sockets = s->n;
+	t->groups = s->grouping.ngroups;
+	t->tcp = s->ntcp;
+	t->udp = s->nudp;
+}
+
+void encode_end(struct jbuf *b, size_t count, const struct encode_totals *t)
 {
 	jbuf_puts(b, "{\"type\":\"end\",\"count\":");
 	jbuf_u64(b, count);
 	jbuf_puts(b, ",\"totals\":{\"sockets\":");
-	jbuf_u64(b, s->n);
+	jbuf_u64(b, t->sockets);
 	jbuf_puts(b, ",\"groups\":");
-	jbuf_u64(b, s->grouping.ngroups);
+	jbuf_u64(b, t->groups);
 	jbuf_puts(b, ",\"tcp\":");
-	jbuf_u64(b, s->ntcp);
+	jbuf_u64(b, t->tcp);
 	jbuf_puts(b, ",\"udp\":");
-	jbuf_u64(b, s->nudp);
+	jbuf_u64(b, t->udp);
 	jbuf_puts(b, "}}\n");
 }

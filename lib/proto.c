@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const code_names[PROTO_NCODES] = {
@@ -15,6 +16,7 @@ static const char *const code_names[PROTO_NCODES] = {
 	[PROTO_DENIED] = "denied",
 	[PROTO_UNAVAILABLE] = "unavailable",
 	[PROTO_INTERNAL] = "internal",
+	[PROTO_BAD_FILTER] = "bad_filter",
 };
 
 const char *proto_code_name(enum proto_code code)
@@ -104,6 +106,17 @@ static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
 			req->fresh = json_is_true(val);
 			continue;
 		}
+		if (req->cmd == PROTO_CMD_LIST && strcmp(key, "filter") == 0) {
+			if (!json_is_string(val))
+				return fail(msg, msgsz, PROTO_BAD_REQUEST,
+					    "\"filter\" must be a string");
+			free(req->filter);
+			req->filter = strdup(json_string_value(val));
+			if (!req->filter)
+				return fail(msg, msgsz, PROTO_INTERNAL,
+					    "out of memory");
+			continue;
+		}
 		return fail(msg, msgsz, PROTO_BAD_REQUEST,
 			    "unknown field \"%.64s\" for this command", key);
 	}
@@ -133,7 +146,30 @@ enum proto_code proto_parse(const char *line, size_t len,
 		 (code = proto_check_cmd(o, req, msg, msgsz)) == PROTO_OK)
 		code = proto_check_fields(o, req, msg, msgsz);
 	json_decref(o);
+	if (code != PROTO_OK)
+		proto_request_clear(req);
 	return code;
+}
+
+void proto_request_clear(struct proto_request *req)
+{
+	free(req->filter);
+	req->filter = NULL;
+}
+
+void proto_filter_error(struct jbuf *b, const struct filter_error *e)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "filter: column %zu, at \"%s\": %s",
+		 e->column, e->token, e->message);
+	jbuf_puts(b, "{\"type\":\"error\",\"code\":\"bad_filter\",\"message\":");
+	jbuf_str(b, msg);
+	jbuf_puts(b, ",\"column\":");
+	jbuf_u64(b, e->column);
+	jbuf_puts(b, ",\"token\":");
+	jbuf_str(b, e->token);
+	jbuf_puts(b, "}\n");
 }
 
 void proto_error(struct jbuf *b, enum proto_code code, const char *msg)
@@ -151,6 +187,10 @@ void proto_request(struct jbuf *b, const struct proto_request *req)
 	jbuf_str(b, req->cmd == PROTO_CMD_STATUS ? "status" : "list");
 	if (req->fresh)
 		jbuf_puts(b, ",\"fresh\":true");
+	if (req->filter) {
+		jbuf_puts(b, ",\"filter\":");
+		jbuf_str(b, req->filter);
+	}
 	jbuf_puts(b, "}\n");
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filter.h"
 #include "jbuf.h"
 
 #define PROTO_VERSION 1
@@ -22,12 +23,14 @@ enum proto_code {
 	PROTO_DENIED,
 	PROTO_UNAVAILABLE,
 	PROTO_INTERNAL,
+	PROTO_BAD_FILTER,
 	PROTO_NCODES
 };
 
 struct proto_request {
 	enum proto_cmd cmd;
-	int fresh; /* list: take a new picture first */
+	int fresh;    /* list: take a new picture first */
+	char *filter; /* list: an ss filter expression, or NULL; malloc'd */
 };
 
 /* What the status command reports. */
@@ -62,6 +65,12 @@ struct proto_status {
  */
 enum proto_code proto_parse(const char *line, size_t len,
 			    struct proto_request *req, char *msg, size_t msgsz);
+
+/* Frees what proto_parse allocated in req. */
+void proto_request_clear(struct proto_request *req);
+
+/* Appends a bad_filter error record with the column and the token. */
+void proto_filter_error(struct jbuf *b, const struct filter_error *e);
 
 /* The wire name of an error code ("bad_request", ...), NULL if unknown. */
 const char *proto_code_name(enum proto_code code);

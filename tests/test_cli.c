@@ -85,7 +85,7 @@ START_TEST(usage_errors_exit_2)
 	expect_exit((char *[]){ NULL }, 2, "usage");
 	expect_exit((char *[]){ "frobnicate", NULL }, 2, "unknown command");
 	expect_exit((char *[]){ "list", "--bogus", NULL }, 2, "usage");
-	expect_exit((char *[]){ "list", "extra", NULL }, 2, "usage");
+	expect_exit((char *[]){ "status", "extra", NULL }, 2, "usage");
 	expect_exit((char *[]){ "status", "--fresh", NULL }, 2, "--fresh");
 }
 END_TEST
@@ -98,7 +98,7 @@ START_TEST(help_and_version)
 		run_cmd((char *[]){ BUILD_DIR "/sockwatchctl", "--help", NULL },
 			&out, &err),
 		0);
-	ck_assert_ptr_nonnull(strstr(out, "list [--json] [--fresh]"));
+	ck_assert_ptr_nonnull(strstr(out, "list [--json] [--fresh] [FILTER]"));
 	free(out);
 	free(err);
 	ck_assert_int_eq(

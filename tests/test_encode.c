@@ -180,6 +180,7 @@ START_TEST(header_and_end)
 {
 	struct snapshot *s = sample("ho\"st\n\xc3\xa9");
 	struct jbuf b = { 0 };
+	struct encode_totals t;
 	json_t *h, *e;
 
 	s->taken_mono_ms = 1000;
@@ -194,7 +195,8 @@ START_TEST(header_and_end)
 			 "2025-11-24T16:00:00.007Z");
 	ck_assert_int_eq(json_integer_value(json_object_get(h, "age_ms")), 250);
 	jbuf_reset(&b);
-	encode_end(&b, s, s->grouping.ngroups);
+	encode_totals_all(s, &t);
+	encode_end(&b, s->grouping.ngroups, &t);
 	e = json_loadb(b.p, b.len, 0, NULL);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "count")),
@@ -239,12 +241,14 @@ START_TEST(records_validate_against_schema)
 {
 	struct snapshot *s = sample("h");
 	struct jbuf b = { 0 };
+	struct encode_totals t;
 	size_t i;
 
 	encode_header(&b, s, 0, 1000, 1);
 	for (i = 0; i < s->grouping.ngroups; i++)
 		encode_group(&b, s, i);
-	encode_end(&b, s, s->grouping.ngroups);
+	encode_totals_all(s, &t);
+	encode_end(&b, s->grouping.ngroups, &t);
 	jbuf_put(&b, "", 1);
 	ck_assert(!b.oom);
 	schema_check_lines(b.p);

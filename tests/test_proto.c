@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST(records_round_trip)
 {
-	struct proto_request req = { PROTO_CMD_LIST, 1 }, back;
+	struct proto_request req = { PROTO_CMD_LIST, 1, NULL }, back;
 	struct proto_status st = {
 		.version = "9.9", .pid = 42, .polls = 7, .udp_available = 1
 	};
