@@ -456,11 +456,17 @@ static int addr_match(const struct node *n, uint8_t family, const uint8_t *addr)
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 	int full = n->bits / 8, rest = n->bits % 8;
 
+	if (!n->family)
+		return 1; /* no address given: "*" */
+	if (n->family == AF_INET && family == AF_INET6) {
+		if (memcmp(addr, mapped, 12) != 0)
+			return 0;
+		addr += 12;
+	} else if (n->family != family) {
+		return 0;
+	}
 	if (!n->bits)
 		return 1;
-	if (n->family == AF_INET && family == AF_INET6 &&
-	    memcmp(addr, mapped, 12) == 0)
-		addr += 12;
 	if (memcmp(addr, n->addr, (size_t)full) != 0)
 		return 0;
 	return !rest ||

@@ -407,6 +407,205 @@ START_TEST(table_for_a_person)
 }
 END_TEST
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The cookies of every socket in a document, sorted, comma-joined. */
+static void doc_cookies(json_t *doc, char *out, size_t size)
+{
+	static const char *const mem[] = { "sockets", "connections" };
+	char *list[4096];
+	size_t n = 0, i, j, m;
+	json_t *g, *s;
+
+	json_array_foreach (json_object_get(doc, "groups"), i, g)
+		for (m = 0; m < 2; m++)
+			json_array_foreach (json_object_get(g, mem[m]), j, s)
+				if (n < 4096)
+					list[n++] = (char *)json_string_value(
+						json_object_get(s, "cookie"));
+	qsort(list, n, sizeof(*list), cmp_str);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
+}
+
+/* The cookies of what ss -tuanHe FILTER shows; -1 when ss refuses it. */
+static int ss_cookies(const char *filter, char *out, size_t size)
+{
+	char *argv[64] = { "ss", "-tuanHe" }, buf[512], *w, *text, *list[4096];
+	size_t n = 0, i;
+	int argc = 2, rc;
+	const char *p;
+
+	snprintf(buf, sizeof(buf), "%s", filter);
+	for (w = strtok(buf, " "); w && argc < 63; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	rc = run_cmd(argv, &text, NULL);
+	if (rc != 0) {
+		free(text);
+		return -1;
+	}
+	for (p = strstr(text, "sk:"); p && n < 4096; p = strstr(p + 3, "sk:")) {
+		list[n] = strndup(p + 3, strcspn(p + 3, " \n"));
+		n++;
+	}
+	qsort(list, n, sizeof(*list), cmp_str);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
+		free(list[i]);
+	}
+	free(text);
+	return 0;
+}
+
+/* The same filter through sockwatchctl; -1 when it refuses it (exit 2). */
+static int sw_cookies(const char *filter, char *out, size_t size)
+{
+	char *out_text, *err;
+	json_t *doc;
+	int rc = ctl_run(
+		sock_path,
+		(char *[]){ "list", "--json", "--fresh", (char *)filter, NULL },
+		&out_text, &err);
+
+	if (rc == 2) {
+		ck_assert_msg(strstr(err, "column") != NULL, "%s", err);
+		free(out_text);
+		free(err);
+		return -1;
+	}
+	ck_assert_msg(rc == 0, "%s: exit %d: %s", filter, rc, err);
+	doc = json_doc(out_text);
+	doc_cookies(doc, out, size);
+	json_decref(doc);
+	free(out_text);
+	free(err);
+	return 0;
+}
+
+/* ss's filters, all grammar forms: the same sockets as ss, or refused. */
+START_TEST(filters_match_ss)
+{
+	static const char *const filters[] = {
+		"state listening",
+		"state established",
+		"state time-wait",
+		"state close-wait",
+		"state connected",
+		"state synchronized",
+		"state bucket",
+		"state big",
+		"state all",
+		"state unconnected",
+		"state closed",
+		"state syn-recv",
+		"state fin-wait-2",
+		"exclude listening",
+		"exclude established exclude listening",
+		"state listening state established",
+		"state listen",
+		"state bogus",
+		"sport = :8080",
+		"sport == :8080",
+		"sport eq 8080",
+		"sport :8080",
+		"sport != :8080",
+		"sport ne :8080",
+		"sport > :8083",
+		"sport gt :8083",
+		"sport < :8083",
+		"sport lt 8083",
+		"sport >= :8083",
+		"sport ge :8083",
+		"sport <= :8083",
+		"sport le :8083",
+		"dport = :8080",
+		"dport > :40000",
+		"dport < :1024",
+		"sport = :*",
+		"sport >= :8080 and sport <= :8084",
+		"sport = :0x1f90",
+		"sport = :99999",
+		"sport = :http",
+		"dport != :8086",
+		"src 127.0.0.1",
+		"src 127.0.0.2",
+		"dst 127.0.0.1",
+		"src 127.0.0.0/8",
+		"src 127.0.0.1/32",
+		"src 0.0.0.0/0",
+		"src 0.0.0.0",
+		"src [::1]",
+		"src [::1]/128",
+		"src [::]/0",
+		"src [::ffff:127.0.0.1]",
+		"src *",
+		"src *:8083",
+		"src 127.0.0.1:8080",
+		"src [::1]:8083",
+		"dst 127.0.0.1:8080",
+		"src = 127.0.0.1",
+		"dst [::1]",
+		"src 10.0.0.0/8",
+		"src 127.0.0.1/33",
+		"src ::1",
+		"dev lo",
+		"dev = lo",
+		"dev != lo",
+		"dev 1",
+		"sport = :8080 or sport = :8082",
+		"sport = :8080 || dport = :8080",
+		"sport = :8080 and src 127.0.0.1",
+		"src 127.0.0.1 sport = :8080",
+		"not sport = :8080",
+		"! sport = :8080",
+		"not not sport = :8080",
+		"( sport = :8080 or sport = :8082 ) and src 127.0.0.2",
+		"sport = :8080 or sport = :8082 and src 127.0.0.2",
+		"sport = :8082 and src 127.0.0.2 or sport = :8080",
+		"! ( sport = :8080 or dport = :8080 )",
+		"( ( ( sport = :8080 ) ) )",
+		"state listening ( sport = :8080 or sport = :8081 )",
+		"state connected dport = :8080",
+		"exclude listening src 127.0.0.1",
+		"sport = :8080 & dport = :0",
+		"sport",
+		"sport =",
+		"( sport = :8080",
+		"sport = :8080 )",
+		"and sport = :8080",
+		"sport = :8080 or",
+		"bogus",
+		"src",
+		"dport = :no-such-service",
+		"!",
+		"( )",
+	};
+	char want[65536], got[65536];
+	struct world w;
+	size_t i;
+
+	world_build(&w);
+	for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		int ss_rc = ss_cookies(filters[i], want, sizeof(want));
+		int sw_rc = sw_cookies(filters[i], got, sizeof(got));
+
+		ck_assert_msg(ss_rc == sw_rc, "\"%s\": ss %s it, sockwatch %s",
+			      filters[i], ss_rc ? "refuses" : "takes",
+			      sw_rc ? "refuses" : "takes");
+		ck_assert_msg(ss_rc || !strcmp(want, got),
+			      "\"%s\": ss %s sockwatch %s", filters[i], want,
+			      got);
+	}
+	ck_assert_uint_ge(i, 60);
+}
+END_TEST
+
 Suite *live_suite(void)
 {
 	Suite *s = suite_create("live");
@@ -419,6 +618,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, closing_states_shared_ports_and_udp);
 	tcase_add_test(tc, real_document_validates_against_schema);
 	tcase_add_test(tc, who_holds_each_socket);
+	tcase_add_test(tc, filters_match_ss);
 	tcase_add_test(tc, cached_answer_until_fresh);
 	tcase_add_test(tc, table_for_a_person);
 	suite_add_tcase(s, tc);
