@@ -12,6 +12,7 @@ int main(void)
 	srunner_add_suite(sr, encode_suite());
 	srunner_add_suite(sr, proto_suite());
 	srunner_add_suite(sr, procs_suite());
+	srunner_add_suite(sr, filter_suite());
 	srunner_add_suite(sr, daemon_suite());
 	srunner_add_suite(sr, cli_suite());
 	srunner_add_suite(sr, live_suite());

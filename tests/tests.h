@@ -9,6 +9,7 @@ Suite *diag_suite(void);
 Suite *encode_suite(void);
 Suite *proto_suite(void);
 Suite *procs_suite(void);
+Suite *filter_suite(void);
 Suite *daemon_suite(void);
 Suite *cli_suite(void);
 Suite *live_suite(void);
