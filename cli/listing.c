@@ -3,19 +3,31 @@
 
 #include <err.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "render.h"
 
 #define GROUP_PREFIX "{\"type\":\"group\","
 
-/* A filter the daemon refused is the user's mistake, like bad usage. */
-static int listing_error_status(json_t *err)
+/*
+ * Says what the daemon's error record says and exits: 2 for a filter it
+ * refused (the user's mistake, like bad usage), else 1. The record is
+ * freed first, so that nothing is left behind at exit.
+ */
+static void listing_error(json_t *err)
 {
 	const char *code = json_string_value(json_object_get(err, "code"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	int status = code && strcmp(code, "bad_filter") == 0
+			     ? EXIT_USAGE
+			     : EXIT_DAEMON_ERROR;
+	char text[512];
 
-	return code && strcmp(code, "bad_filter") == 0 ? EXIT_USAGE
-						       : EXIT_DAEMON_ERROR;
+	snprintf(text, sizeof(text), "%s (%s)", msg ? msg : "no message",
+		 code ? code : "no code");
+	json_decref(err);
+	errx(status, "sockwatchd: %s", text);
 }
 
 json_t *listing_record(const char *line, size_t len, const char *want)
@@ -30,9 +42,7 @@ json_t *listing_record(const char *line, size_t len, const char *want)
 		     o ? "not an object" : jerr.text);
 	type = json_string_value(json_object_get(o, "type"));
 	if (type && strcmp(type, "error") == 0)
-		errx(listing_error_status(o), "sockwatchd: %s (%s)",
-		     json_string_value(json_object_get(o, "message")),
-		     json_string_value(json_object_get(o, "code")));
+		listing_error(o);
 	if (!type || (want && strcmp(type, want) != 0))
 		errx(EXIT_DAEMON_ERROR,
 		     "sockwatchd sent a \"%s\" record where "

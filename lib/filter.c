@@ -38,17 +38,18 @@ enum node_kind {
 struct node {
 	enum node_kind kind;
 	struct node *a, *b;
-	int port;   /* -1: any */
-	int family; /* of addr, AF_UNSPEC for none */
-	int bits;   /* prefix length, 0: any address */
+	struct node *all; /* every node of a filter, for freeing */
+	int port;	  /* -1: any */
+	int family;	  /* of addr, AF_UNSPEC for none */
+	int bits;	  /* prefix length, 0: any address */
 	uint8_t addr[16];
 	uint32_t ifindex;
 };
 
 struct filter {
 	unsigned states;
-	struct node *root; /* NULL: everything */
-	struct node *pool;
+	struct node *root;  /* NULL: everything */
+	struct node *nodes; /* the chain through node.all */
 	size_t nnodes;
 };
 
@@ -63,6 +64,7 @@ struct lexer {
 	struct filter *f;
 	struct filter_error *err;
 	int failed;
+	int nomem;
 };
 
 static void lex_next(struct lexer *lx)
@@ -127,8 +129,14 @@ static struct node *node_new(struct lexer *lx, enum node_kind kind,
 	if (lx->f->nnodes == FILTER_MAX_NODES)
 		return fail(lx, "filter too long (%d nodes at most)",
 			    FILTER_MAX_NODES);
-	n = &lx->f->pool[lx->f->nnodes++];
-	memset(n, 0, sizeof(*n));
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		lx->nomem = 1;
+		return fail(lx, "out of memory");
+	}
+	n->all = lx->f->nodes;
+	lx->f->nodes = n;
+	lx->f->nnodes++;
 	n->kind = kind;
 	n->a = a;
 	n->b = b;
@@ -423,8 +431,7 @@ struct filter *filter_parse(const char *text, struct filter_error *err)
 	struct lexer lx = { .text = text, .f = f, .err = err };
 
 	memset(err, 0, sizeof(*err));
-	if (!f || !(f->pool = calloc(FILTER_MAX_NODES, sizeof(*f->pool)))) {
-		free(f);
+	if (!f) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -436,7 +443,7 @@ struct filter *filter_parse(const char *text, struct filter_error *err)
 	}
 	if (lx.failed) {
 		filter_free(f);
-		errno = EINVAL;
+		errno = lx.nomem ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	return f;
@@ -444,9 +451,14 @@ struct filter *filter_parse(const char *text, struct filter_error *err)
 
 void filter_free(struct filter *f)
 {
+	struct node *n;
+
 	if (!f)
 		return;
-	free(f->pool);
+	while ((n = f->nodes)) {
+		f->nodes = n->all;
+		free(n);
+	}
 	free(f);
 }
 
