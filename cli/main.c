@@ -89,7 +89,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 /* A filter in one argument or many: "sport = :22" or sport = :22. */
 static char *join_words(char **w, int n)
 {
-	size_t len = 1;
+	size_t len = 1, off = 0;
 	char *s;
 	int i;
 
@@ -100,11 +100,12 @@ static char *join_words(char **w, int n)
 	s = malloc(len);
 	if (!s)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
-	s[0] = '\0';
 	for (i = 0; i < n; i++) {
-		strcat(s, w[i]);
-		if (i + 1 < n)
-			strcat(s, " ");
+		size_t k = strlen(w[i]);
+
+		memcpy(s + off, w[i], k);
+		off += k;
+		s[off++] = i + 1 < n ? ' ' : '\0';
 	}
 	return s;
 }
