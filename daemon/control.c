@@ -39,9 +39,9 @@ struct client {
 	size_t cache_off;
 	uint64_t since_ms; /* last request read or bytes written */
 	struct ucred cred;
-	int all;	   /* may see every process, not only its own */
-	size_t next_group; /* streaming its own encoding: the next group */
-	size_t sent;	   /* group records of the reply so far */
+	int all;	       /* may see every process, not only its own */
+	size_t next_group;     /* streaming its own encoding: the next group */
+	size_t sent;	       /* group records of the reply so far */
 	struct filter *filter; /* of the list request under way, or NULL */
 	uint8_t *match;	       /* a byte a record: passed the filter */
 	struct encode_totals totals;
@@ -96,6 +96,60 @@ static void client_end_reply(struct client *c)
 	c->reply = REPLY_NONE;
 }
 
+/* What the filter's own terms ask of a snapshot, for one reader. */
+struct match_ctx {
+	const struct snapshot *s;
+	const uint8_t *outbound; /* a byte a record */
+	const uint32_t *uid;	 /* the reader's, when it sees only its own */
+};
+
+static int match_outbound(const void *ctx, size_t i)
+{
+	return ((const struct match_ctx *)ctx)->outbound[i];
+}
+
+/* A reader who may not see others' processes may not filter on them. */
+static size_t match_procs(const void *ctx, size_t i, struct filter_proc *out,
+			  size_t max)
+{
+	const struct match_ctx *m = ctx;
+	const uint32_t *idx;
+	size_t n = owners_of(&m->s->owners, i, &idx), k, got = 0;
+
+	for (k = 0; k < n && got < max; k++) {
+		const struct owners_proc *p = &m->s->owners.procs[idx[k]];
+
+		if (m->uid && p->uid != *m->uid)
+			continue;
+		out[got].pid = p->pid;
+		out[got].uid = p->uid;
+		out[got].comm = p->comm;
+		out[got].user = p->user;
+		out[got].unit = p->unit;
+		got++;
+	}
+	return got;
+}
+
+/* A byte a record: 1 when it sits in an outbound group. */
+static uint8_t *outbound_map(const struct snapshot *s)
+{
+	uint8_t *out = calloc(s->n + 1, 1);
+	size_t g, k;
+
+	if (!out)
+		return NULL;
+	for (g = 0; g < s->grouping.ngroups; g++) {
+		const struct sockgroup *gr = &s->grouping.groups[g];
+
+		if (gr->ep.role != GROUP_OUTBOUND)
+			continue;
+		for (k = 0; k < gr->nconn; k++)
+			out[s->grouping.order[gr->first + k]] = 1;
+	}
+	return out;
+}
+
 /*
  * Runs the filter over the whole picture once, before the first record:
  * the totals of the end record are those of what matched.
@@ -103,14 +157,21 @@ static void client_end_reply(struct client *c)
 static int client_match(struct client *c)
 {
 	const struct snapshot *s = c->snap;
+	struct match_ctx ctx = { s, outbound_map(s),
+				 c->all ? NULL : &c->cred.uid };
+	struct filter_env env = { &ctx, match_outbound,
+				  s->attributed ? match_procs : NULL };
 	size_t i;
 
 	c->match = malloc(s->n + 1);
-	if (!c->match)
+	if (!c->match || !ctx.outbound) {
+		free((void *)ctx.outbound);
 		return -1;
+	}
 	memset(&c->totals, 0, sizeof(c->totals));
 	for (i = 0; i < s->n; i++) {
-		c->match[i] = (uint8_t)filter_match(c->filter, &s->recs[i]);
+		c->match[i] =
+			(uint8_t)filter_match(c->filter, &s->recs[i], i, &env);
 		if (!c->match[i])
 			continue;
 		c->totals.sockets++;
@@ -119,6 +180,7 @@ static int client_match(struct client *c)
 		else
 			c->totals.udp++;
 	}
+	free((void *)ctx.outbound);
 	return 0;
 }
 

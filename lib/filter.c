@@ -32,8 +32,17 @@ enum node_kind {
 	N_SLE,
 	N_DGE, /* remote port >= */
 	N_DLE,
-	N_DEV
+	N_DEV,
+	/* sockwatch's own terms */
+	N_ROLE,	 /* port: 1 outbound, 0 listen */
+	N_PROC,	 /* name */
+	N_PID,	 /* port: the pid */
+	N_USER,	 /* name, or port: the uid */
+	N_UNIT,	 /* name, with or without .service */
+	N_QUEUE, /* port: N, bits: the comparison */
 };
+
+enum cmp_op { OP_EQ, OP_NE, OP_GT, OP_LT, OP_GE, OP_LE };
 
 struct node {
 	enum node_kind kind;
@@ -44,6 +53,7 @@ struct node {
 	int bits;	  /* prefix length, 0: any address */
 	uint8_t addr[16];
 	uint32_t ifindex;
+	char name[128];
 };
 
 struct filter {
@@ -303,6 +313,98 @@ static struct node *parse_devcond(struct lexer *lx)
 	return neg ? node_new(lx, N_NOT, n, NULL) : n;
 }
 
+/* An optional comparison word: =, !=, >, <, >=, <= (or eq, ne...). */
+static enum cmp_op parse_op(struct lexer *lx)
+{
+	enum cmp_op op = OP_EQ;
+
+	if (is(lx, w_eq))
+		op = OP_EQ;
+	else if (is(lx, w_ne))
+		op = OP_NE;
+	else if (is(lx, w_gt))
+		op = OP_GT;
+	else if (is(lx, w_lt))
+		op = OP_LT;
+	else if (is(lx, w_ge))
+		op = OP_GE;
+	else if (is(lx, w_le))
+		op = OP_LE;
+	else
+		return OP_EQ;
+	lex_next(lx);
+	return op;
+}
+
+static long parse_count(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > UINT32_MAX)
+		return -1;
+	return v;
+}
+
+/* role listen|outbound, proc NAME, pid N, user NAME|UID, unit NAME,
+ * queue OP N: sockwatch's own terms. */
+static struct node *parse_own(struct lexer *lx, enum node_kind kind)
+{
+	enum cmp_op op = OP_EQ;
+	struct node *n;
+
+	lex_next(lx);
+	if (kind == N_QUEUE)
+		op = parse_op(lx);
+	else if (is(lx, w_eq))
+		lex_next(lx);
+	if (!lx->tok)
+		return fail(lx, "a value is expected");
+	n = node_new(lx, kind, NULL, NULL);
+	if (!n)
+		return NULL;
+	snprintf(n->name, sizeof(n->name), "%s", lx->tok);
+	n->bits = (int)op;
+	if (kind == N_ROLE) {
+		if (strcmp(lx->tok, "listen") && strcmp(lx->tok, "outbound"))
+			return fail(lx,
+				    "role is listen or outbound, not \"%s\"",
+				    lx->tok);
+		n->port = !strcmp(lx->tok, "outbound");
+	} else if (kind == N_PID || kind == N_QUEUE) {
+		long v = parse_count(lx->tok);
+
+		if (v < 0)
+			return fail(lx, "a number is expected, not \"%s\"",
+				    lx->tok);
+		n->port = (int)(v > INT_MAX ? INT_MAX : v);
+	} else if (kind == N_USER) {
+		n->port = (int)parse_count(lx->tok); /* -1: a name */
+	}
+	lex_next(lx);
+	return n;
+}
+
+static const struct {
+	const char *word;
+	enum node_kind kind;
+} own_terms[] = {
+	{ "role", N_ROLE }, { "proc", N_PROC }, { "pid", N_PID },
+	{ "user", N_USER }, { "unit", N_UNIT }, { "queue", N_QUEUE },
+};
+
+static struct node *parse_own_or_fail(struct lexer *lx)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(own_terms) / sizeof(own_terms[0]); k++)
+		if (strcmp(lx->tok, own_terms[k].word) == 0)
+			return parse_own(lx, own_terms[k].kind);
+	return fail(lx, "unknown word \"%s\"", lx->tok);
+}
+
 /* One term: ( list ), ! term, or a condition. */
 static struct node *parse_term(struct lexer *lx)
 {
@@ -335,7 +437,7 @@ static struct node *parse_term(struct lexer *lx)
 	else if (strcmp(lx->tok, "dev") == 0)
 		n = parse_devcond(lx);
 	else
-		n = fail(lx, "unknown word \"%s\"", lx->tok);
+		n = parse_own_or_fail(lx);
 	lx->depth--;
 	return n;
 }
@@ -485,15 +587,79 @@ static int addr_match(const struct node *n, uint8_t family, const uint8_t *addr)
 	       ((addr[full] ^ n->addr[full]) & (0xff00 >> rest) & 0xff) == 0;
 }
 
-static int node_match(const struct node *n, const struct sock_rec *r)
+static int cmp(uint64_t v, enum cmp_op op, uint64_t want)
+{
+	switch (op) {
+	case OP_EQ:
+		return v == want;
+	case OP_NE:
+		return v != want;
+	case OP_GT:
+		return v > want;
+	case OP_LT:
+		return v < want;
+	case OP_GE:
+		return v >= want;
+	case OP_LE:
+		return v <= want;
+	}
+	return 0;
+}
+
+/* "nginx" names nginx.service too. */
+static int unit_is(const char *unit, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strcmp(unit, want) ||
+	       (!strncmp(unit, want, n) && !strcmp(unit + n, ".service"));
+}
+
+static int proc_match(const struct node *n, const struct filter_proc *p)
+{
+	switch (n->kind) {
+	case N_PROC:
+		return !strcmp(p->comm, n->name);
+	case N_PID:
+		return p->pid == n->port;
+	case N_USER:
+		return n->port >= 0 ? p->uid == (uint32_t)n->port
+				    : !strcmp(p->user, n->name);
+	case N_UNIT:
+		return unit_is(p->unit, n->name);
+	default:
+		return 0;
+	}
+}
+
+/* Whether any holder of record i fits the term. */
+static int procs_match(const struct node *n, size_t i,
+		       const struct filter_env *env)
+{
+	struct filter_proc p[64];
+	size_t k, m;
+
+	if (!env || !env->procs)
+		return 0;
+	m = env->procs(env->ctx, i, p, 64);
+	for (k = 0; k < m; k++)
+		if (proc_match(n, &p[k]))
+			return 1;
+	return 0;
+}
+
+static int node_match(const struct node *n, const struct sock_rec *r, size_t i,
+		      const struct filter_env *env)
 {
 	switch (n->kind) {
 	case N_AND:
-		return node_match(n->a, r) && node_match(n->b, r);
+		return node_match(n->a, r, i, env) &&
+		       node_match(n->b, r, i, env);
 	case N_OR:
-		return node_match(n->a, r) || node_match(n->b, r);
+		return node_match(n->a, r, i, env) ||
+		       node_match(n->b, r, i, env);
 	case N_NOT:
-		return !node_match(n->a, r);
+		return !node_match(n->a, r, i, env);
 	case N_SRC:
 		return (n->port < 0 || n->port == r->lport) &&
 		       addr_match(n, r->family, r->laddr);
@@ -510,6 +676,17 @@ static int node_match(const struct node *n, const struct sock_rec *r)
 		return r->rport <= n->port;
 	case N_DEV:
 		return r->ifindex == n->ifindex;
+	case N_ROLE:
+		return env && env->outbound &&
+		       env->outbound(env->ctx, i) == n->port;
+	case N_QUEUE:
+		return r->proto == IPPROTO_TCP && r->state == REC_LISTEN &&
+		       cmp(r->rqueue, (enum cmp_op)n->bits, (uint64_t)n->port);
+	case N_PROC:
+	case N_PID:
+	case N_USER:
+	case N_UNIT:
+		return procs_match(n, i, env);
 	}
 	return 1;
 }
@@ -522,9 +699,10 @@ static unsigned rec_state_bit(const struct sock_rec *r)
 	return s < 32 ? ST(s) : 0;
 }
 
-int filter_match(const struct filter *f, const struct sock_rec *r)
+int filter_match(const struct filter *f, const struct sock_rec *r, size_t i,
+		 const struct filter_env *env)
 {
 	if (!(f->states & rec_state_bit(r)))
 		return 0;
-	return !f->root || node_match(f->root, r);
+	return !f->root || node_match(f->root, r, i, env);
 }

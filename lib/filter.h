@@ -25,8 +25,31 @@ struct filter_error {
  */
 struct filter *filter_parse(const char *text, struct filter_error *err);
 
-/* True when record r passes. */
-int filter_match(const struct filter *f, const struct sock_rec *r);
+/* A process holding a socket, as sockwatch's own terms see it. */
+struct filter_proc {
+	int32_t pid;
+	uint32_t uid;
+	const char *comm;
+	const char *user; /* "" when unknown */
+	const char *unit; /* "" when none */
+};
+
+/* What a record's snapshot knows beyond the record: role and holders. */
+struct filter_env {
+	const void *ctx;
+	/* 1 when record i sits in an outbound group, 0 in a listen group */
+	int (*outbound)(const void *ctx, size_t i);
+	/* the holders of record i, up to max; how many it filled */
+	size_t (*procs)(const void *ctx, size_t i, struct filter_proc *out,
+			size_t max);
+};
+
+/*
+ * True when record i (r) passes. env may be NULL: then sockwatch's own
+ * terms (role, proc, pid, user, unit) match nothing.
+ */
+int filter_match(const struct filter *f, const struct sock_rec *r, size_t i,
+		 const struct filter_env *env);
 
 /* Frees a parsed filter; NULL is fine. */
 void filter_free(struct filter *f);

@@ -2,6 +2,7 @@
 #include "owners.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,9 @@ static uint32_t build_proc(struct build *bd, const struct procs_view *v)
 	pr = &o->procs[o->nprocs];
 	pr->pid = v->pid;
 	pr->uid = v->uid;
+	snprintf(pr->comm, sizeof(pr->comm), "%s", v->comm);
+	snprintf(pr->user, sizeof(pr->user), "%s", v->user ? v->user : "");
+	snprintf(pr->unit, sizeof(pr->unit), "%s", v->unit ? v->unit : "");
 	pr->off = (uint32_t)o->json.len;
 	proc_json(&o->json, v);
 	pr->len = (uint32_t)(o->json.len - pr->off);

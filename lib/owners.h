@@ -15,6 +15,9 @@ struct owners_proc {
 	uint32_t uid;
 	uint32_t off; /* of its JSON object in owners.json */
 	uint32_t len;
+	char comm[16];	/* for filters: proc, user, unit */
+	char user[33];	/* empty when unknown */
+	char unit[128]; /* empty when none */
 };
 
 /* Fixed with its snapshot, like the records it describes. */

@@ -15,7 +15,7 @@ static int passes(const char *text, const struct sock_rec *r)
 	int m;
 
 	ck_assert_msg(f != NULL, "%s: %s", text, err.message);
-	m = filter_match(f, r);
+	m = filter_match(f, r, 0, NULL);
 	filter_free(f);
 	return m;
 }
@@ -120,7 +120,7 @@ START_TEST(token_soup)
 			struct sock_rec r = rec_make(
 				"tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
 
-			(void)filter_match(f, &r);
+			(void)filter_match(f, &r, 0, NULL);
 		}
 		filter_free(f);
 	}

@@ -488,6 +488,103 @@ static int sw_cookies(const char *filter, char *out, size_t size)
 	return 0;
 }
 
+/* The document sockwatchctl prints for a filter. */
+static json_t *list_filtered(const char *filter)
+{
+	char *out, *err;
+	json_t *doc;
+
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--json", "--fresh",
+					     (char *)filter, NULL },
+				 &out, &err),
+			 0);
+	doc = json_doc(out);
+	free(out);
+	free(err);
+	return doc;
+}
+
+/* Every socket of every group passes check; returns how many there are. */
+static size_t every_socket(json_t *doc, int (*check)(json_t *g, json_t *s))
+{
+	static const char *const mem[] = { "sockets", "connections" };
+	size_t i, j, m, n = 0;
+	json_t *g, *s;
+
+	json_array_foreach (json_object_get(doc, "groups"), i, g)
+		for (m = 0; m < 2; m++)
+			json_array_foreach (json_object_get(g, mem[m]), j, s) {
+				ck_assert(check(g, s));
+				n++;
+			}
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(doc, "totals"), "sockets")),
+			 (json_int_t)n);
+	return n;
+}
+
+static int is_outbound(json_t *g, json_t *s)
+{
+	(void)s;
+	return !strcmp(json_string_value(json_object_get(g, "role")),
+		       "outbound");
+}
+
+static int held_by_us(json_t *g, json_t *s)
+{
+	(void)g;
+	return holds(s, getpid());
+}
+
+static int listener_with_queue(json_t *g, json_t *s)
+{
+	(void)g;
+	return !strcmp(json_string_value(json_object_get(s, "state")),
+		       "listen") &&
+	       json_integer_value(json_object_get(s, "rqueue")) > 0;
+}
+
+/* sockwatch's own terms: role, proc, pid, user, unit, queue. */
+START_TEST(own_terms)
+{
+	struct world w;
+	json_t *doc;
+	char pid[32], *out, *err;
+	size_t n;
+
+	world_build(&w);
+	doc = list_filtered("role outbound");
+	ck_assert_uint_gt(every_socket(doc, is_outbound), 0);
+	json_decref(doc);
+	doc = list_filtered("proc sockwatch-tests");
+	n = every_socket(doc, held_by_us);
+	ck_assert_uint_gt(n, 10);
+	json_decref(doc);
+	snprintf(pid, sizeof(pid), "pid %d", (int)getpid());
+	doc = list_filtered(pid);
+	ck_assert_uint_eq(every_socket(doc, held_by_us), n);
+	json_decref(doc);
+	doc = list_filtered("user 0 and not pid 1");
+	ck_assert_uint_eq(every_socket(doc, held_by_us), n);
+	json_decref(doc);
+	doc = list_filtered("queue > 0");
+	/* 8080 and 8082 each have a connection nobody accepted */
+	ck_assert_uint_eq(every_socket(doc, listener_with_queue), 2);
+	json_decref(doc);
+	doc = list_filtered("unit no-such-unit");
+	ck_assert_uint_eq(every_socket(doc, held_by_us), 0);
+	json_decref(doc);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "role nonsense", NULL },
+				 &out, &err),
+			 2);
+	ck_assert_ptr_nonnull(strstr(err, "column 6"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* ss's filters, all grammar forms: the same sockets as ss, or refused. */
 START_TEST(filters_match_ss)
 {
@@ -619,6 +716,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, real_document_validates_against_schema);
 	tcase_add_test(tc, who_holds_each_socket);
 	tcase_add_test(tc, filters_match_ss);
+	tcase_add_test(tc, own_terms);
 	tcase_add_test(tc, cached_answer_until_fresh);
 	tcase_add_test(tc, table_for_a_person);
 	suite_add_tcase(s, tc);
