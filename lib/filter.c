@@ -368,7 +368,8 @@ static struct node *parse_own(struct lexer *lx, enum node_kind kind)
 	snprintf(n->name, sizeof(n->name), "%s", lx->tok);
 	n->bits = (int)op;
 	if (kind == N_ROLE) {
-		if (strcmp(lx->tok, "listen") && strcmp(lx->tok, "outbound"))
+		if (strcmp(lx->tok, "listen") != 0 &&
+		    strcmp(lx->tok, "outbound") != 0)
 			return fail(lx,
 				    "role is listen or outbound, not \"%s\"",
 				    lx->tok);
