@@ -153,13 +153,80 @@ int listing_json(struct conn *c, FILE *out)
 	return 0;
 }
 
-int listing_table(struct conn *c, FILE *out)
+/* The number a group is sorted by: larger first, but ports go up. */
+static long long sort_key(json_t *g, const char *sort)
 {
-	json_t *head = listing_header(c), *end;
-	size_t groups = 0, len;
+	json_t *q = json_object_get(g, "accept_queue");
+
+	if (!strcmp(sort, "queue"))
+		return json_integer_value(json_object_get(q, "len"));
+	if (!strcmp(sort, "sockets"))
+		return (long long)json_array_size(
+			json_object_get(g, "sockets"));
+	if (!strcmp(sort, "port"))
+		return -json_integer_value(json_object_get(
+			json_object_get(g, "endpoint"), "port"));
+	return json_integer_value(json_object_get(g, "nconn"));
+}
+
+static const char *sort_field;
+
+static int group_cmp(const void *a, const void *b)
+{
+	long long x = sort_key(*(json_t *const *)a, sort_field);
+	long long y = sort_key(*(json_t *const *)b, sort_field);
+
+	return (x < y) - (x > y);
+}
+
+int listing_sort_ok(const char *sort)
+{
+	return !strcmp(sort, "conns") || !strcmp(sort, "queue") ||
+	       !strcmp(sort, "sockets") || !strcmp(sort, "port");
+}
+
+/*
+ * A group as the table keeps it while it waits to be sorted: without its
+ * members when only the group lines are shown, so a million connections
+ * cost a count, not a million objects.
+ */
+static json_t *table_keep(json_t *g, const struct table_opts *t)
+{
+	json_object_set_new(g, "nconn",
+			    json_integer((json_int_t)json_array_size(
+				    json_object_get(g, "connections"))));
+	if (!t->members) {
+		json_object_set_new(g, "sockets", json_array());
+		json_object_set_new(g, "connections", json_array());
+	}
+	return g;
+}
+
+static void table_print(json_t **v, size_t n, FILE *out,
+			const struct table_opts *t)
+{
+	size_t i;
+
+	if (t->sort) {
+		sort_field = t->sort;
+		qsort(v, n, sizeof(*v), group_cmp);
+	}
+	for (i = 0; i < n; i++) {
+		if (!t->top || i < t->top)
+			render_group(v[i], out, t->members);
+		json_decref(v[i]);
+	}
+}
+
+int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
+{
+	json_t *head = listing_header(c), *end, **kept = NULL;
+	size_t groups = 0, len, cap = 0;
+	int hold = t->sort || t->top;
 	char *line;
 
-	render_header(head, out);
+	if (t->header)
+		render_header(head, out, t->members);
 	for (;;) {
 		json_t *g;
 
@@ -167,12 +234,49 @@ int listing_table(struct conn *c, FILE *out)
 		if (is_end(line, len))
 			break;
 		g = listing_record(line, len, "group");
-		render_group(g, out);
-		json_decref(g);
+		groups++;
+		if (!hold) {
+			render_group(g, out, t->members);
+			json_decref(g);
+			continue;
+		}
+		if (groups > cap) {
+			cap = cap ? cap * 2 : 256;
+			kept = realloc(kept, cap * sizeof(*kept));
+			if (!kept)
+				errx(EXIT_DAEMON_ERROR, "out of memory");
+		}
+		kept[groups - 1] = table_keep(g, t);
+	}
+	end = listing_end(line, len, groups);
+	table_print(kept, hold ? groups : 0, out, t);
+	free(kept);
+	if (t->header)
+		render_totals(end, out);
+	json_decref(head);
+	json_decref(end);
+	return 0;
+}
+
+int listing_jsonl(struct conn *c, FILE *out)
+{
+	json_t *head = listing_header(c), *end;
+	size_t groups = 0, len;
+	char *line;
+
+	json_dumpf(head, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	for (;;) {
+		line = listing_next(c, &len);
+		if (is_end(line, len))
+			break;
+		fwrite(line, 1, len, out);
+		fputc('\n', out);
 		groups++;
 	}
 	end = listing_end(line, len, groups);
-	render_totals(end, out);
+	json_dumpf(end, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
 	json_decref(head);
 	json_decref(end);
 	return 0;

@@ -19,7 +19,21 @@ json_t *listing_record(const char *line, size_t len, const char *want);
  */
 int listing_json(struct conn *c, FILE *out);
 
+/* How the table is to look. */
+struct table_opts {
+	int header;	  /* the lines about the picture and the totals */
+	int members;	  /* a line per socket under its group's line */
+	const char *sort; /* NULL, "conns", "queue", "sockets" or "port" */
+	size_t top;	  /* at most this many groups, 0 for all */
+};
+
+/* Whether sort names a field the table can be sorted by. */
+int listing_sort_ok(const char *sort);
+
 /* Reads one listing from c and writes the grouped table to out. */
-int listing_table(struct conn *c, FILE *out);
+int listing_table(struct conn *c, FILE *out, const struct table_opts *t);
+
+/* Reads one listing from c and copies its records to out, one a line. */
+int listing_jsonl(struct conn *c, FILE *out);
 
 #endif

@@ -15,7 +15,12 @@
 struct opts {
 	const char *socket;
 	int json;
+	int jsonl;
 	int fresh;
+	int tcp, udp, v4, v6; /* -t -u -4 -6 */
+	int listening;	      /* -l */
+	int outbound;	      /* -o */
+	struct table_opts table;
 	char *filter; /* the words after "list", joined as ss joins them */
 };
 
@@ -40,8 +45,27 @@ static void usage(FILE *f, int status)
 		"                     or $SOCKWATCH_SOCKET)\n"
 		"  -j, --json         one JSON document (see "
 		"sockwatch-json(7))\n"
+		"      --jsonl        the records as the daemon streams them\n"
 		"  -f, --fresh        have the daemon take a new picture "
 		"first\n"
+		"  -t, --tcp          TCP only      -u, --udp   UDP only\n"
+		"  -4, --ipv4         IPv4 only     -6, --ipv6  IPv6 only\n"
+		"  -l, --listening    listeners only, no connections\n"
+		"  -o, --outbound     outbound groups only\n"
+		"  -c, --counts       one line a group: its counts and queue\n"
+		"      --sort FIELD   groups by conns, queue, sockets (most "
+		"first)\n"
+		"                     or port\n"
+		"      --top N        the first N groups only\n"
+		"  -H, --no-header    no lines about the picture and the "
+		"totals\n"
+		"\n"
+		"Filters, as ss(8) takes them, plus sockwatch's own terms:\n"
+		"  sockwatchctl list state listening\n"
+		"  sockwatchctl list -c --sort conns --top 10\n"
+		"  sockwatchctl list 'dport = :443 or dport = :80'\n"
+		"  sockwatchctl list 'src 10.0.0.0/8' and proc nginx\n"
+		"  sockwatchctl list role listen queue '>' 0\n"
 		"\n"
 		"Exit status: 0 ok, 1 daemon error, 2 usage, 3 daemon not "
 		"running,\n"
@@ -50,20 +74,84 @@ static void usage(FILE *f, int status)
 	exit(status);
 }
 
+/* The options that choose what is listed and how; 1 when c was one. */
+static int parse_view_opt(struct opts *o, int c)
+{
+	char *end;
+
+	switch (c) {
+	case 'J':
+		o->jsonl = 1;
+		return 1;
+	case 't':
+		o->tcp = 1;
+		return 1;
+	case 'u':
+		o->udp = 1;
+		return 1;
+	case '4':
+		o->v4 = 1;
+		return 1;
+	case '6':
+		o->v6 = 1;
+		return 1;
+	case 'l':
+		o->listening = 1;
+		return 1;
+	case 'o':
+		o->outbound = 1;
+		return 1;
+	case 'c':
+		o->table.members = 0;
+		return 1;
+	case 'H':
+		o->table.header = 0;
+		return 1;
+	case 'S':
+		if (!listing_sort_ok(optarg))
+			errx(EXIT_USAGE,
+			     "--sort takes conns, queue, sockets "
+			     "or port, not \"%s\"",
+			     optarg);
+		o->table.sort = optarg;
+		return 1;
+	case 'T':
+		o->table.top = strtoul(optarg, &end, 10);
+		if (end == optarg || *end || !o->table.top)
+			errx(EXIT_USAGE, "--top takes a positive number");
+		return 1;
+	}
+	return 0;
+}
+
 /* Options may come before or after the command, as with most tools. */
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "jsonl", no_argument, NULL, 'J' },
 		{ "fresh", no_argument, NULL, 'f' },
+		{ "tcp", no_argument, NULL, 't' },
+		{ "udp", no_argument, NULL, 'u' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ "listening", no_argument, NULL, 'l' },
+		{ "outbound", no_argument, NULL, 'o' },
+		{ "counts", no_argument, NULL, 'c' },
+		{ "sort", required_argument, NULL, 'S' },
+		{ "top", required_argument, NULL, 'T' },
+		{ "no-header", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:jfhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:jftu46locHhV", lopts, NULL)) !=
+	       -1) {
+		if (parse_view_opt(o, c))
+			continue;
 		switch (c) {
 		case 's':
 			o->socket = optarg;
@@ -110,14 +198,47 @@ static char *join_words(char **w, int n)
 	return s;
 }
 
+/*
+ * The options -t -u -4 -6 -l -o as filter terms around the user's own:
+ * states lead (as ss wants them), the rest is and-ed at the end, which
+ * ss's left-to-right reading applies to the whole expression.
+ */
+static char *view_filter(const struct opts *o)
+{
+	const char *pre = o->listening ? "state listening state closed " : "";
+	char post[96] = "";
+	char *f;
+
+	if (o->tcp != o->udp)
+		strcat(post, o->tcp ? " proto tcp" : " proto udp");
+	if (o->v4 != o->v6)
+		strcat(post, o->v4 ? " family inet" : " family inet6");
+	if (o->listening != o->outbound)
+		strcat(post, o->listening ? " role listen" : " role outbound");
+	if (!*pre && !*post)
+		return o->filter ? strdup(o->filter) : NULL;
+	if (asprintf(&f, "%s%s%s", pre, o->filter ? o->filter : "",
+		     o->filter ? post : post + 1) < 0)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	return f;
+}
+
 static int cmd_list(struct conn *c, const struct opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_LIST,
 				     .fresh = o->fresh,
-				     .filter = o->filter };
+				     .filter = view_filter(o) };
+	int ret;
 
 	conn_send(c, &req);
-	return o->json ? listing_json(c, stdout) : listing_table(c, stdout);
+	if (o->json)
+		ret = listing_json(c, stdout);
+	else if (o->jsonl)
+		ret = listing_jsonl(c, stdout);
+	else
+		ret = listing_table(c, stdout, &o->table);
+	free(req.filter);
+	return ret;
 }
 
 static int cmd_status(struct conn *c, const struct opts *o)
@@ -142,7 +263,7 @@ static int cmd_status(struct conn *c, const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .table = { .header = 1, .members = 1 } };
 	const char *cmd;
 	struct conn c;
 	int ret;

@@ -120,7 +120,7 @@ static void render_members(json_t *arr, FILE *out)
 		render_socket(s, out);
 }
 
-void render_group(json_t *g, FILE *out)
+void render_group(json_t *g, FILE *out, int members)
 {
 	json_t *ep = json_object_get(g, "endpoint");
 	json_t *q = json_object_get(g, "accept_queue");
@@ -141,22 +141,24 @@ void render_group(json_t *g, FILE *out)
 	render_counts(json_object_get(g, "counts"), out);
 	render_owners(json_object_get(g, "processes"), out);
 	fputc('\n', out);
+	if (!members)
+		return;
 	render_members(json_object_get(g, "sockets"), out);
 	render_members(json_object_get(g, "connections"), out);
 }
 
-void render_header(json_t *h, FILE *out)
+void render_header(json_t *h, FILE *out, int members)
 {
-	fprintf(out,
-		"%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n"
-		"    %-11s %-*s %-*s %s\n",
+	fprintf(out, "%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n",
 		str(h, "host"), (long long)num(h, "generation"),
 		str(h, "taken_at"), (double)num(h, "age_ms") / 1000.0,
 		(double)num(h, "scan_us") / 1000.0,
 		json_is_false(json_object_get(h, "udp_available"))
 			? "; UDP unavailable (no udp_diag)"
-			: "",
-		"State", ADDR_W, "Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
+			: "");
+	if (members)
+		fprintf(out, "    %-11s %-*s %-*s %s\n", "State", ADDR_W,
+			"Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
 }
 
 void render_totals(json_t *end, FILE *out)

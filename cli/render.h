@@ -5,11 +5,11 @@
 #include <jansson.h>
 #include <stdio.h>
 
-/* The line about the picture: host, generation, age, scan time. */
-void render_header(json_t *head, FILE *out);
+/* The line about the picture, and the column titles with members. */
+void render_header(json_t *head, FILE *out, int members);
 
-/* One group: its endpoint line, then a line per socket. */
-void render_group(json_t *group, FILE *out);
+/* One group: its endpoint line, then (members) a line per socket. */
+void render_group(json_t *group, FILE *out, int members);
 
 /* The closing line with the totals. */
 void render_totals(json_t *end, FILE *out);

@@ -40,6 +40,8 @@ enum node_kind {
 	N_USER,	 /* name, or port: the uid */
 	N_UNIT,	 /* name, with or without .service */
 	N_QUEUE, /* port: N, bits: the comparison */
+	N_PROTO, /* port: IPPROTO_TCP or IPPROTO_UDP */
+	N_FAMILY /* port: AF_INET or AF_INET6 */
 };
 
 enum cmp_op { OP_EQ, OP_NE, OP_GT, OP_LT, OP_GE, OP_LE };
@@ -348,6 +350,17 @@ static long parse_count(const char *s)
 	return v;
 }
 
+static int word_value(enum node_kind kind, const char *w)
+{
+	if (kind == N_PROTO)
+		return !strcmp(w, "tcp")   ? IPPROTO_TCP
+		       : !strcmp(w, "udp") ? IPPROTO_UDP
+					   : -1;
+	return !strcmp(w, "inet")    ? AF_INET
+	       : !strcmp(w, "inet6") ? AF_INET6
+				     : -1;
+}
+
 /* role listen|outbound, proc NAME, pid N, user NAME|UID, unit NAME,
  * queue OP N: sockwatch's own terms. */
 static struct node *parse_own(struct lexer *lx, enum node_kind kind)
@@ -383,6 +396,13 @@ static struct node *parse_own(struct lexer *lx, enum node_kind kind)
 		n->port = (int)(v > INT_MAX ? INT_MAX : v);
 	} else if (kind == N_USER) {
 		n->port = (int)parse_count(lx->tok); /* -1: a name */
+	} else if (kind == N_PROTO || kind == N_FAMILY) {
+		n->port = word_value(kind, lx->tok);
+		if (n->port < 0)
+			return fail(lx, "%s",
+				    kind == N_PROTO
+					    ? "proto is tcp or udp"
+					    : "family is inet or inet6");
 	}
 	lex_next(lx);
 	return n;
@@ -392,8 +412,9 @@ static const struct {
 	const char *word;
 	enum node_kind kind;
 } own_terms[] = {
-	{ "role", N_ROLE }, { "proc", N_PROC }, { "pid", N_PID },
-	{ "user", N_USER }, { "unit", N_UNIT }, { "queue", N_QUEUE },
+	{ "role", N_ROLE },   { "proc", N_PROC },     { "pid", N_PID },
+	{ "user", N_USER },   { "unit", N_UNIT },     { "queue", N_QUEUE },
+	{ "proto", N_PROTO }, { "family", N_FAMILY },
 };
 
 static struct node *parse_own_or_fail(struct lexer *lx)
@@ -688,6 +709,10 @@ static int node_match(const struct node *n, const struct sock_rec *r, size_t i,
 	case N_USER:
 	case N_UNIT:
 		return procs_match(n, i, env);
+	case N_PROTO:
+		return r->proto == n->port;
+	case N_FAMILY:
+		return r->family == n->port;
 	}
 	return 1;
 }

@@ -585,6 +585,58 @@ START_TEST(own_terms)
 }
 END_TEST
 
+/* The table's views: -l, -t -6, -c with --sort and --top, -H, --jsonl. */
+START_TEST(views_of_the_table)
+{
+	struct world w;
+	char *out, *err;
+
+	world_build(&w);
+	ck_assert_int_eq(ctl_run(sock_path, (char *[]){ "list", "-fl", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_ptr_null(strstr(out, "established"));
+	ck_assert_ptr_null(strstr(out, "OUTBOUND"));
+	ck_assert_ptr_nonnull(strstr(out, "127.0.0.1:8080"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path, (char *[]){ "list", "-ft6", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_ptr_null(strstr(out, " tcp  "));
+	ck_assert_ptr_null(strstr(out, "LISTEN   udp"));
+	ck_assert_ptr_null(strstr(out, "OUTBOUND udp"));
+	ck_assert_ptr_nonnull(strstr(out, "tcp6 [::]:8083"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "-fcH", "--sort", "conns",
+					     "--top", "1", NULL },
+				 &out, &err),
+			 0);
+	/* one line: the group with most connections, 127.0.0.1:8080's */
+	ck_assert_ptr_nonnull(strstr(out, "LISTEN   tcp  127.0.0.1:8080"));
+	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--jsonl", "-fu", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "{\"type\":\"header\""));
+	ck_assert_ptr_nonnull(strstr(out, "{\"type\":\"end\""));
+	ck_assert_ptr_null(strstr(out, "\"proto\":\"tcp\""));
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--sort", "colour", NULL },
+				 &out, &err),
+			 2);
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* ss's filters, all grammar forms: the same sockets as ss, or refused. */
 START_TEST(filters_match_ss)
 {
@@ -717,6 +769,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, who_holds_each_socket);
 	tcase_add_test(tc, filters_match_ss);
 	tcase_add_test(tc, own_terms);
+	tcase_add_test(tc, views_of_the_table);
 	tcase_add_test(tc, cached_answer_until_fresh);
 	tcase_add_test(tc, table_for_a_person);
 	suite_add_tcase(s, tc);
