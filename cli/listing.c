@@ -207,9 +207,9 @@ static void table_print(json_t **v, size_t n, FILE *out,
 {
 	size_t i;
 
-	if (t->sort) {
+	if (t->sort && n) {
 		sort_field = t->sort;
-		qsort(v, n, sizeof(*v), group_cmp);
+		qsort(v, n, sizeof(json_t *), group_cmp);
 	}
 	for (i = 0; i < n; i++) {
 		if (!t->top || i < t->top)
@@ -242,7 +242,7 @@ int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 		}
 		if (groups > cap) {
 			cap = cap ? cap * 2 : 256;
-			kept = realloc(kept, cap * sizeof(*kept));
+			kept = realloc(kept, cap * sizeof(json_t *));
 			if (!kept)
 				errx(EXIT_DAEMON_ERROR, "out of memory");
 		}
