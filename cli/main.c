@@ -206,15 +206,19 @@ static char *join_words(char **w, int n)
 static char *view_filter(const struct opts *o)
 {
 	const char *pre = o->listening ? "state listening state closed " : "";
-	char post[96] = "";
+	char post[96];
 	char *f;
 
-	if (o->tcp != o->udp)
-		strcat(post, o->tcp ? " proto tcp" : " proto udp");
-	if (o->v4 != o->v6)
-		strcat(post, o->v4 ? " family inet" : " family inet6");
-	if (o->listening != o->outbound)
-		strcat(post, o->listening ? " role listen" : " role outbound");
+	snprintf(post, sizeof(post), "%s%s%s",
+		 o->tcp == o->udp ? ""
+		 : o->tcp	  ? " proto tcp"
+				  : " proto udp",
+		 o->v4 == o->v6 ? ""
+		 : o->v4	? " family inet"
+				: " family inet6",
+		 o->listening == o->outbound ? ""
+		 : o->listening		     ? " role listen"
+					     : " role outbound");
 	if (!*pre && !*post)
 		return o->filter ? strdup(o->filter) : NULL;
 	if (asprintf(&f, "%s%s%s", pre, o->filter ? o->filter : "",
