@@ -9,6 +9,7 @@ DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 SYSUSERSDIR    ?= $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null || echo /usr/lib/sysusers.d)
+BASHCOMPDIR    ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -104,7 +105,8 @@ bench: all $(BENCHES)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/sockwatchd
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/sockwatchctl
 	install -m 0644 man/sockwatchd.8 man/sockwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
@@ -113,6 +115,7 @@ install: all
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service
 	install -m 0644 systemd/sockwatchd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/sockwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf
+	install -m 0644 completion/sockwatchctl.bash $(DESTDIR)$(BASHCOMPDIR)/sockwatchctl
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/sockwatchd $(DESTDIR)$(BINDIR)/sockwatchctl \
@@ -121,7 +124,8 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man7/sockwatch-json.7 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.socket \
-	  $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf
+	  $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf \
+	  $(DESTDIR)$(BASHCOMPDIR)/sockwatchctl
 
 format:
 	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c

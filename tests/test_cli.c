@@ -185,6 +185,31 @@ START_TEST(environment_names_the_socket)
 }
 END_TEST
 
+/* The bash completion, driven as bash drives it. */
+START_TEST(bash_completion)
+{
+	static const char *const script =
+		"source completion/sockwatchctl.bash; "
+		"t() { COMP_WORDS=(\"$@\"); "
+		"COMP_CWORD=$((${#COMP_WORDS[@]}-1)); "
+		"_sockwatchctl; echo \"${COMPREPLY[*]}\"; }; "
+		"t sockwatchctl ''; t sockwatchctl list --so; "
+		"t sockwatchctl list state listen; t sockwatchctl list --sort "
+		"q; "
+		"t sockwatchctl list ro";
+	char *out, *err;
+
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "bash", "-c", (char *)script, NULL }, &out,
+			&err),
+		0);
+	ck_assert_str_eq(out, "list status\n--socket --sort\nlistening\n"
+			      "queue\nrole\n");
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -200,6 +225,7 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, answer_cut_short_exits_1);
 	tcase_add_test(tc, end_that_miscounts_exits_1);
 	tcase_add_test(tc, environment_names_the_socket);
+	tcase_add_test(tc, bash_completion);
 	suite_add_tcase(s, tc);
 	return s;
 }
