@@ -153,6 +153,72 @@ int listing_json(struct conn *c, FILE *out)
 	return 0;
 }
 
+/* A value as indented JSON, its lines shifted right by indent. */
+static void dump_indented(json_t *v, FILE *out, int indent)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					   JSON_ENCODE_ANY);
+	const char *p;
+
+	if (!text)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	for (p = text; *p; p++) {
+		fputc(*p, out);
+		if (*p == '\n')
+			fprintf(out, "%*s", indent, "");
+	}
+	free(text);
+}
+
+/* An object's members, one a line at two spaces, "type" left out. */
+static void pretty_members(json_t *o, FILE *out)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (o, key, v) {
+		if (!strcmp(key, "type"))
+			continue;
+		fprintf(out, "  \"%s\": ", key);
+		dump_indented(v, out, 2);
+		fputs(",\n", out);
+	}
+}
+
+/*
+ * The document of listing_json, indented for a person: still a group
+ * at a time, never the whole document as one tree.
+ */
+int listing_json_pretty(struct conn *c, FILE *out)
+{
+	json_t *head = listing_header(c), *end;
+	size_t groups = 0, len;
+	char *line;
+
+	fputs("{\n", out);
+	pretty_members(head, out);
+	fputs("  \"groups\": [", out);
+	for (;;) {
+		json_t *g;
+
+		line = listing_next(c, &len);
+		if (is_end(line, len))
+			break;
+		g = listing_record(line, len, "group");
+		json_object_del(g, "type");
+		fputs(groups++ ? ",\n    " : "\n    ", out);
+		dump_indented(g, out, 4);
+		json_decref(g);
+	}
+	end = listing_end(line, len, groups);
+	fputs(groups ? "\n  ],\n  \"totals\": " : "],\n  \"totals\": ", out);
+	dump_indented(json_object_get(end, "totals"), out, 2);
+	fputs("\n}\n", out);
+	json_decref(head);
+	json_decref(end);
+	return 0;
+}
+
 /* The number a group is sorted by: larger first, but ports go up. */
 static long long sort_key(json_t *g, const char *sort)
 {

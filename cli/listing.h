@@ -19,6 +19,9 @@ json_t *listing_record(const char *line, size_t len, const char *want);
  */
 int listing_json(struct conn *c, FILE *out);
 
+/* The same document, indented for a person (--pretty). */
+int listing_json_pretty(struct conn *c, FILE *out);
+
 /* How the table is to look. */
 struct table_opts {
 	int header;	  /* the lines about the picture and the totals */

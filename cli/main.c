@@ -16,6 +16,7 @@ struct opts {
 	const char *socket;
 	int json;
 	int jsonl;
+	int pretty;
 	int fresh;
 	int tcp, udp, v4, v6; /* -t -u -4 -6 */
 	int listening;	      /* -l */
@@ -46,6 +47,7 @@ static void usage(FILE *f, int status)
 		"  -j, --json         one JSON document (see "
 		"sockwatch-json(7))\n"
 		"      --jsonl        the records as the daemon streams them\n"
+		"      --pretty       --json, indented\n"
 		"  -f, --fresh        have the daemon take a new picture "
 		"first\n"
 		"  -t, --tcp          TCP only      -u, --udp   UDP only\n"
@@ -82,6 +84,9 @@ static int parse_view_opt(struct opts *o, int c)
 	switch (c) {
 	case 'J':
 		o->jsonl = 1;
+		return 1;
+	case 'P':
+		o->pretty = o->json = 1;
 		return 1;
 	case 't':
 		o->tcp = 1;
@@ -131,6 +136,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "jsonl", no_argument, NULL, 'J' },
+		{ "pretty", no_argument, NULL, 'P' },
 		{ "fresh", no_argument, NULL, 'f' },
 		{ "tcp", no_argument, NULL, 't' },
 		{ "udp", no_argument, NULL, 'u' },
@@ -235,7 +241,9 @@ static int cmd_list(struct conn *c, const struct opts *o)
 	int ret;
 
 	conn_send(c, &req);
-	if (o->json)
+	if (o->pretty)
+		ret = listing_json_pretty(c, stdout);
+	else if (o->json)
 		ret = listing_json(c, stdout);
 	else if (o->jsonl)
 		ret = listing_jsonl(c, stdout);

@@ -629,6 +629,14 @@ START_TEST(views_of_the_table)
 	free(out);
 	free(err);
 	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--pretty", "-f", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "\n    {\n      \"role\": "));
+	schema_check(out); /* the same document, only indented */
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
 				 (char *[]){ "list", "--sort", "colour", NULL },
 				 &out, &err),
 			 2);
