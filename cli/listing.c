@@ -284,6 +284,78 @@ static void table_print(json_t **v, size_t n, FILE *out,
 	}
 }
 
+/* Adds a group's "counts" to the running counts of its protocol. */
+static void summary_add(json_t *by_proto, json_t *g)
+{
+	const char *proto = json_string_value(json_object_get(g, "proto"));
+	json_t *acc = json_object_get(by_proto, proto ? proto : "?"), *v;
+	const char *state;
+
+	if (!acc) {
+		acc = json_object();
+		json_object_set_new(by_proto, proto ? proto : "?", acc);
+	}
+	json_object_foreach (json_object_get(g, "counts"), state, v) {
+		json_int_t have =
+			json_integer_value(json_object_get(acc, state));
+
+		json_object_set_new(acc, state,
+				    json_integer(have + json_integer_value(v)));
+	}
+}
+
+/*
+ * ss -s's counts by protocol and state, and the line of each listener:
+ * the view of a host too busy to list connection by connection.
+ */
+static int listing_summary(struct conn *c, FILE *out, json_t *head,
+			   const struct table_opts *t)
+{
+	json_t *by_proto = json_object(), *end, *acc;
+	size_t groups = 0, len;
+	const char *proto;
+	char *line;
+
+	if (t->header)
+		render_header(head, out, 0);
+	fputs("Listeners:\n", out);
+	for (;;) {
+		json_t *g;
+
+		line = listing_next(c, &len);
+		if (is_end(line, len))
+			break;
+		g = listing_record(line, len, "group");
+		groups++;
+		summary_add(by_proto, g);
+		if (!strcmp(json_string_value(json_object_get(g, "role")),
+			    "listen"))
+			render_group(g, out, 0);
+		json_decref(g);
+	}
+	end = listing_end(line, len, groups);
+	fputs("By state:\n", out);
+	json_object_foreach (by_proto, proto, acc) {
+		const char *state;
+		json_t *v;
+		int first = 1;
+
+		fprintf(out, "  %s:", proto);
+		json_object_foreach (acc, state, v) {
+			fprintf(out, "%s %lld %s", first ? "" : ",",
+				(long long)json_integer_value(v), state);
+			first = 0;
+		}
+		fputc('\n', out);
+	}
+	if (t->header)
+		render_totals(end, out);
+	json_decref(by_proto);
+	json_decref(head);
+	json_decref(end);
+	return 0;
+}
+
 int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 {
 	json_t *head = listing_header(c), *end, **kept = NULL;
@@ -291,6 +363,8 @@ int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 	int hold = t->sort || t->top;
 	char *line;
 
+	if (t->summary)
+		return listing_summary(c, out, head, t);
 	if (t->header)
 		render_header(head, out, t->members);
 	for (;;) {

@@ -28,6 +28,7 @@ struct table_opts {
 	int members;	  /* a line per socket under its group's line */
 	const char *sort; /* NULL, "conns", "queue", "sockets" or "port" */
 	size_t top;	  /* at most this many groups, 0 for all */
+	int summary;	  /* -s: listeners' lines, then counts by state */
 };
 
 /* Whether sort names a field the table can be sorted by. */

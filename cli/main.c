@@ -55,6 +55,8 @@ static void usage(FILE *f, int status)
 		"  -l, --listening    listeners only, no connections\n"
 		"  -o, --outbound     outbound groups only\n"
 		"  -c, --counts       one line a group: its counts and queue\n"
+		"      --summary      counts by protocol and state, and each "
+		"listener\n"
 		"      --sort FIELD   groups by conns, queue, sockets (most "
 		"first)\n"
 		"                     or port\n"
@@ -112,6 +114,9 @@ static int parse_view_opt(struct opts *o, int c)
 	case 'H':
 		o->table.header = 0;
 		return 1;
+	case 'm':
+		o->table.summary = 1;
+		return 1;
 	case 'S':
 		if (!listing_sort_ok(optarg))
 			errx(EXIT_USAGE,
@@ -148,6 +153,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "sort", required_argument, NULL, 'S' },
 		{ "top", required_argument, NULL, 'T' },
 		{ "no-header", no_argument, NULL, 'H' },
+		{ "summary", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

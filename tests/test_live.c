@@ -629,6 +629,17 @@ START_TEST(views_of_the_table)
 	free(out);
 	free(err);
 	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--summary", "-f", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(
+		strstr(out, "Listeners:\nLISTEN   tcp  127.0.0.1:8080"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "  udp: 2 unconnected, 2 established"));
+	ck_assert_ptr_null(strstr(out, "OUTBOUND"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
 				 (char *[]){ "list", "--pretty", "-f", NULL },
 				 &out, &err),
 			 0);
