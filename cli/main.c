@@ -2,9 +2,12 @@
 #include <err.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "listing.h"
@@ -17,6 +20,8 @@ struct opts {
 	int json;
 	int jsonl;
 	int pretty;
+	int resolve;	   /* -r */
+	const char *color; /* --color=WHEN, NULL for auto */
 	int fresh;
 	int tcp, udp, v4, v6; /* -t -u -4 -6 */
 	int listening;	      /* -l */
@@ -57,6 +62,9 @@ static void usage(FILE *f, int status)
 		"  -c, --counts       one line a group: its counts and queue\n"
 		"      --summary      counts by protocol and state, and each "
 		"listener\n"
+		"  -r, --resolve      service and host names (may ask DNS)\n"
+		"      --color[=WHEN] auto (a terminal, no NO_COLOR), always, "
+		"never\n"
 		"      --sort FIELD   groups by conns, queue, sockets (most "
 		"first)\n"
 		"                     or port\n"
@@ -117,6 +125,16 @@ static int parse_view_opt(struct opts *o, int c)
 	case 'm':
 		o->table.summary = 1;
 		return 1;
+	case 'r':
+		o->resolve = 1;
+		return 1;
+	case 'C':
+		o->color = optarg ? optarg : "always";
+		if (strcmp(o->color, "auto") != 0 &&
+		    strcmp(o->color, "always") != 0 &&
+		    strcmp(o->color, "never") != 0)
+			errx(EXIT_USAGE, "--color takes auto, always or never");
+		return 1;
 	case 'S':
 		if (!listing_sort_ok(optarg))
 			errx(EXIT_USAGE,
@@ -154,13 +172,15 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "top", required_argument, NULL, 'T' },
 		{ "no-header", no_argument, NULL, 'H' },
 		{ "summary", no_argument, NULL, 'm' },
+		{ "resolve", no_argument, NULL, 'r' },
+		{ "color", optional_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:jftu46locHhV", lopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:jftu46locHrhV", lopts, NULL)) !=
 	       -1) {
 		if (parse_view_opt(o, c))
 			continue;
@@ -239,6 +259,16 @@ static char *view_filter(const struct opts *o)
 	return f;
 }
 
+/* Colours when asked, or on a terminal unless NO_COLOR says no. */
+static int want_color(const char *when)
+{
+	const char *no = getenv("NO_COLOR");
+
+	if (when && strcmp(when, "auto") != 0)
+		return strcmp(when, "always") == 0;
+	return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
 static int cmd_list(struct conn *c, const struct opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_LIST,
@@ -246,6 +276,9 @@ static int cmd_list(struct conn *c, const struct opts *o)
 				     .filter = view_filter(o) };
 	int ret;
 
+	setlocale(LC_CTYPE, "");
+	render_setup(o->resolve, want_color(o->color),
+		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
 	conn_send(c, &req);
 	if (o->pretty)
 		ret = listing_json_pretty(c, stdout);

@@ -1,9 +1,79 @@
 /* render.c - grouped listing as text, 100 columns, numeric addresses. */
 #include "render.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#define ADDR_W 28 /* two IPv4 ends and the rest fit in 100 columns */
+#define ADDR_W 27 /* two IPv4 ends and the rest fit in 100 columns */
+
+/* Set once by render_setup, before the first line. */
+static struct {
+	int resolve;
+	int color;
+	const char *mid, *last; /* before a member line */
+} style = { 0, 0, "  |-", "  `-" };
+
+void render_setup(int resolve, int color, int utf8)
+{
+	style.resolve = resolve;
+	style.color = color;
+	if (utf8) {
+		style.mid = "  \u251c\u2500";
+		style.last = "  \u2514\u2500";
+	}
+}
+
+/* A word in colour when colours are on: green, cyan, yellow, red. */
+static const char *paint(const char *word, char *buf, size_t size)
+{
+	static const struct {
+		const char *word;
+		int code;
+	} colors[] = {
+		{ "LISTEN  ", 32 },    { "OUTBOUND", 36 },
+		{ "listen", 32 },      { "established", 32 },
+		{ "unconnected", 32 }, { "time-wait", 33 },
+		{ "close-wait", 31 },  { "syn-recv", 33 },
+		{ "syn-sent", 33 },
+	};
+	size_t i;
+
+	for (i = 0; style.color && i < sizeof(colors) / sizeof(colors[0]); i++)
+		if (!strcmp(word, colors[i].word)) {
+			snprintf(buf, size, "\033[%dm%s\033[0m", colors[i].code,
+				 word);
+			return buf;
+		}
+	return word;
+}
+
+/* -r: the service's name for a port, the host's for an address. */
+static void resolve(const char *proto, const char *addr, int port, char *host,
+		    size_t hostsz, char *serv, size_t servsz)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct servent *se;
+	socklen_t len = sizeof(struct sockaddr_in);
+
+	se = port ? getservbyport(htons((uint16_t)port), proto) : NULL;
+	if (se)
+		snprintf(serv, servsz, "%s", se->s_name);
+	if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) ==
+	    1) {
+		ss.ss_family = AF_INET;
+	} else if (inet_pton(AF_INET6, addr,
+			     &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+		len = sizeof(struct sockaddr_in6);
+	}
+	if (ss.ss_family &&
+	    !(ss.ss_family == AF_INET &&
+	      ((struct sockaddr_in *)&ss)->sin_addr.s_addr == 0))
+		getnameinfo((struct sockaddr *)&ss, len, host,
+			    (socklen_t)hostsz, NULL, 0, NI_NAMEREQD);
+}
 
 static json_int_t num(json_t *o, const char *key)
 {
@@ -18,16 +88,23 @@ static const char *str(json_t *o, const char *key)
 }
 
 /* ss's way: [v6]:port, addr%dev:port, * for a zero port. */
-static const char *render_endpoint(json_t *ep, const char *dev, char *buf,
-				   size_t size)
+static const char *render_endpoint(json_t *ep, const char *dev,
+				   const char *proto, char *buf, size_t size)
 {
 	const char *addr = str(ep, "addr");
 	json_int_t port = num(ep, "port");
-	char portbuf[8] = "*";
+	char portbuf[32] = "*", host[256] = "";
 	int v6 = strchr(addr, ':') != NULL;
 
 	if (port)
 		snprintf(portbuf, sizeof(portbuf), "%lld", (long long)port);
+	if (style.resolve)
+		resolve(proto, addr, (int)port, host, sizeof(host), portbuf,
+			sizeof(portbuf));
+	if (host[0]) {
+		addr = host;
+		v6 = 0;
+	}
 	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", addr, v6 ? "]" : "",
 		 dev ? "%" : "", dev ? dev : "", portbuf);
 	return buf;
@@ -91,18 +168,31 @@ static void render_owners(json_t *procs, FILE *out)
 		fprintf(out, " %s", unit);
 }
 
-static void render_socket(json_t *s, FILE *out)
+/* A word padded to width, painted without the paint counting. */
+static void put_padded(FILE *out, const char *word, int width)
 {
-	char local[80], remote[80];
+	char buf[64];
+	int pad = width - (int)strlen(word);
+
+	fputs(paint(word, buf, sizeof(buf)), out);
+	fprintf(out, "%*s", pad > 0 ? pad : 0, "");
+}
+
+static void render_socket(json_t *s, const char *proto, const char *glyph,
+			  FILE *out)
+{
+	char local[300], remote[300];
 	const char *dev = json_string_value(json_object_get(s, "dev"));
 	json_t *procs = json_object_get(s, "processes");
 
-	render_endpoint(json_object_get(s, "local"), dev, local, sizeof(local));
-	render_endpoint(json_object_get(s, "remote"), NULL, remote,
+	render_endpoint(json_object_get(s, "local"), dev, proto, local,
+			sizeof(local));
+	render_endpoint(json_object_get(s, "remote"), NULL, proto, remote,
 			sizeof(remote));
-	fprintf(out, "    %-11s %-*s %-*s %lld/%lld", str(s, "state"), ADDR_W,
-		local, ADDR_W, remote, (long long)num(s, "rqueue"),
-		(long long)num(s, "wqueue"));
+	fprintf(out, "%s ", glyph);
+	put_padded(out, str(s, "state"), 11);
+	fprintf(out, " %-*s %-*s %lld/%lld", ADDR_W, local, ADDR_W, remote,
+		(long long)num(s, "rqueue"), (long long)num(s, "wqueue"));
 	if (json_array_size(procs))
 		render_procs(procs, out);
 	else if (num(s, "inode"))
@@ -111,13 +201,19 @@ static void render_socket(json_t *s, FILE *out)
 	fputc('\n', out);
 }
 
-static void render_members(json_t *arr, FILE *out)
+/* The sockets, then the connections, the last of all with the corner. */
+static void render_members(json_t *g, FILE *out)
 {
-	size_t i;
+	json_t *socks = json_object_get(g, "sockets");
+	json_t *conns = json_object_get(g, "connections");
+	size_t n = json_array_size(socks) + json_array_size(conns), i, k = 0;
+	const char *proto = str(g, "proto");
 	json_t *s;
 
-	json_array_foreach (arr, i, s)
-		render_socket(s, out);
+	json_array_foreach (socks, i, s)
+		render_socket(s, proto, ++k == n ? style.last : style.mid, out);
+	json_array_foreach (conns, i, s)
+		render_socket(s, proto, ++k == n ? style.last : style.mid, out);
 }
 
 void render_group(json_t *g, FILE *out, int members)
@@ -125,11 +221,12 @@ void render_group(json_t *g, FILE *out, int members)
 	json_t *ep = json_object_get(g, "endpoint");
 	json_t *q = json_object_get(g, "accept_queue");
 	int listen = strcmp(str(g, "role"), "listen") == 0;
-	char text[80];
+	char text[300], buf[64];
 
-	render_endpoint(ep, json_string_value(json_object_get(ep, "dev")), text,
-			sizeof(text));
-	fprintf(out, "%s %s%s %s", listen ? "LISTEN  " : "OUTBOUND",
+	render_endpoint(ep, json_string_value(json_object_get(ep, "dev")),
+			str(g, "proto"), text, sizeof(text));
+	fprintf(out, "%s %s%s %s",
+		paint(listen ? "LISTEN  " : "OUTBOUND", buf, sizeof(buf)),
 		str(g, "proto"), strcmp(str(ep, "family"), "inet6") ? " " : "6",
 		listen ? "" : "-> ");
 	fprintf(out, "%s", text);
@@ -141,10 +238,8 @@ void render_group(json_t *g, FILE *out, int members)
 	render_counts(json_object_get(g, "counts"), out);
 	render_owners(json_object_get(g, "processes"), out);
 	fputc('\n', out);
-	if (!members)
-		return;
-	render_members(json_object_get(g, "sockets"), out);
-	render_members(json_object_get(g, "connections"), out);
+	if (members)
+		render_members(g, out);
 }
 
 void render_header(json_t *h, FILE *out, int members)
@@ -157,7 +252,7 @@ void render_header(json_t *h, FILE *out, int members)
 			? "; UDP unavailable (no udp_diag)"
 			: "");
 	if (members)
-		fprintf(out, "    %-11s %-*s %-*s %s\n", "State", ADDR_W,
+		fprintf(out, "     %-11s %-*s %-*s %s\n", "State", ADDR_W,
 			"Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
 }
 

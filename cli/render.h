@@ -5,6 +5,12 @@
 #include <jansson.h>
 #include <stdio.h>
 
+/*
+ * How the table is drawn: names for ports and addresses (-r, which may
+ * ask DNS), ANSI colours, and tree glyphs (UTF-8) or ASCII ones.
+ */
+void render_setup(int resolve, int color, int utf8);
+
 /* The line about the picture, and the column titles with members. */
 void render_header(json_t *head, FILE *out, int members);
 

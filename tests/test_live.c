@@ -628,6 +628,26 @@ START_TEST(views_of_the_table)
 	ck_assert_ptr_null(strstr(out, "\"proto\":\"tcp\""));
 	free(out);
 	free(err);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "-f", "-r", "--color=always",
+				    "sport = :8080", NULL },
+			&out, &err),
+		0);
+	unsetenv("LC_ALL");
+	ck_assert_ptr_nonnull(strstr(out, "\033[32mLISTEN  \033[0m"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "\xe2\x94\x94\xe2\x94\x80 ")); /* corner */
+	ck_assert_ptr_nonnull(strstr(out, "localhost:http-alt"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path, (char *[]){ "list", "-f", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_ptr_null(strchr(out, '\033')); /* not a terminal */
+	free(out);
+	free(err);
 	ck_assert_int_eq(ctl_run(sock_path,
 				 (char *[]){ "list", "--summary", "-f", NULL },
 				 &out, &err),
