@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -259,6 +260,20 @@ static char *view_filter(const struct opts *o)
 	return f;
 }
 
+/* The terminal's width: its own, $COLUMNS, or 100 for a pipe or file. */
+static int out_width(void)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (cols && atoi(cols) > 0)
+		return atoi(cols);
+	return 100;
+}
+
 /* Colours when asked, or on a terminal unless NO_COLOR says no. */
 static int want_color(const char *when)
 {
@@ -278,7 +293,7 @@ static int cmd_list(struct conn *c, const struct opts *o)
 
 	setlocale(LC_CTYPE, "");
 	render_setup(o->resolve, want_color(o->color),
-		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
+		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0, out_width());
 	conn_send(c, &req);
 	if (o->pretty)
 		ret = listing_json_pretty(c, stdout);

@@ -6,17 +6,22 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define ADDR_W 27 /* two IPv4 ends and the rest fit in 100 columns */
-
 /* Set once by render_setup, before the first line. */
 static struct {
 	int resolve;
 	int color;
 	const char *mid, *last; /* before a member line */
-} style = { 0, 0, "  |-", "  `-" };
+	int addr_w;		/* of the Local and Remote columns */
+} style = { 0, 0, "  |-", "  `-", 27 };
 
-void render_setup(int resolve, int color, int utf8)
+#define ADDR_W style.addr_w
+
+void render_setup(int resolve, int color, int utf8, int width)
 {
+	/* 100 columns give 27: two IPv4 ends and the rest on one line */
+	int w = (width - 46) / 2;
+
+	style.addr_w = w < 20 ? 20 : w > 60 ? 60 : w;
 	style.resolve = resolve;
 	style.color = color;
 	if (utf8) {

@@ -7,9 +7,10 @@
 
 /*
  * How the table is drawn: names for ports and addresses (-r, which may
- * ask DNS), ANSI colours, and tree glyphs (UTF-8) or ASCII ones.
+ * ask DNS), ANSI colours, tree glyphs (UTF-8) or ASCII ones, and the
+ * address columns fitted to a terminal of width columns.
  */
-void render_setup(int resolve, int color, int utf8);
+void render_setup(int resolve, int color, int utf8, int width);
 
 /* The line about the picture, and the column titles with members. */
 void render_header(json_t *head, FILE *out, int members);
