@@ -40,7 +40,7 @@ TESTS   := $(B)/sockwatch-tests
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
 
 .PHONY: all check check-asan check-valgrind check-packaging demo bench \
-        install uninstall clean format lint
+        fuzz install uninstall clean format lint
 
 all: $(LIB) $(DAEMON) $(CLI)
 
@@ -95,6 +95,15 @@ check-packaging: all
 	tail -n 1 $(B)/units/security.txt
 	systemd-sysusers --dry-run - < systemd/sockwatch.sysusers
 
+# A libFuzzer target for the filter parser (needs clang); the seconds to
+# run it are FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(B)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -Ilib -o $(B)/fuzz-filter fuzz/filter.c lib/filter.c
+	$(B)/fuzz-filter -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+
 # Start the daemon on a private socket, print this host's grouped list, stop.
 demo: all
 	tests/demo $(B)
@@ -128,7 +137,7 @@ uninstall:
 	  $(DESTDIR)$(BASHCOMPDIR)/sockwatchctl
 
 format:
-	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
+	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c
 
 # Static checks of the shipped code: cppcheck and clang-tidy, both quiet.
 lint:
