@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "hostnames.h"
 #include "listing.h"
 #include "render.h"
 
@@ -240,7 +241,7 @@ static char *view_filter(const struct opts *o)
 {
 	const char *pre = o->listening ? "state listening state closed " : "";
 	char post[96];
-	char *f;
+	char *f, *user;
 
 	snprintf(post, sizeof(post), "%s%s%s",
 		 o->tcp == o->udp ? ""
@@ -252,11 +253,13 @@ static char *view_filter(const struct opts *o)
 		 o->listening == o->outbound ? ""
 		 : o->listening		     ? " role listen"
 					     : " role outbound");
+	user = hostnames_expand(o->filter);
 	if (!*pre && !*post)
-		return o->filter ? strdup(o->filter) : NULL;
-	if (asprintf(&f, "%s%s%s", pre, o->filter ? o->filter : "",
-		     o->filter ? post : post + 1) < 0)
+		return user;
+	if (asprintf(&f, "%s%s%s", pre, user ? user : "",
+		     user ? post : post + 1) < 0)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
+	free(user);
 	return f;
 }
 

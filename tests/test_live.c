@@ -773,6 +773,11 @@ START_TEST(filters_match_ss)
 		"dport = :no-such-service",
 		"!",
 		"( )",
+		"src localhost",
+		"dst localhost:8080",
+		"src = localhost",
+		"dst localhost and sport = :8080",
+		"src no-such-host.invalid",
 	};
 	char want[65536], got[65536];
 	struct world w;
