@@ -153,6 +153,14 @@ int listing_json(struct conn *c, FILE *out)
 	return 0;
 }
 
+/* The next group record, parsed; NULL at the end record, left in *line. */
+static json_t *next_group(struct conn *c, char **line, size_t *len)
+{
+	*line = listing_next(c, len);
+	return is_end(*line, *len) ? NULL
+				   : listing_record(*line, *len, "group");
+}
+
 /* A value as indented JSON, its lines shifted right by indent. */
 static void dump_indented(json_t *v, FILE *out, int indent)
 {
@@ -194,17 +202,12 @@ int listing_json_pretty(struct conn *c, FILE *out)
 	json_t *head = listing_header(c), *end;
 	size_t groups = 0, len;
 	char *line;
+	json_t *g;
 
 	fputs("{\n", out);
 	pretty_members(head, out);
 	fputs("  \"groups\": [", out);
-	for (;;) {
-		json_t *g;
-
-		line = listing_next(c, &len);
-		if (is_end(line, len))
-			break;
-		g = listing_record(line, len, "group");
+	while ((g = next_group(c, &line, &len))) {
 		json_object_del(g, "type");
 		fputs(groups++ ? ",\n    " : "\n    ", out);
 		dump_indented(g, out, 4);
@@ -315,17 +318,12 @@ static int listing_summary(struct conn *c, FILE *out, json_t *head,
 	size_t groups = 0, len;
 	const char *proto;
 	char *line;
+	json_t *g;
 
 	if (t->header)
 		render_header(head, out, 0);
 	fputs("Listeners:\n", out);
-	for (;;) {
-		json_t *g;
-
-		line = listing_next(c, &len);
-		if (is_end(line, len))
-			break;
-		g = listing_record(line, len, "group");
+	while ((g = next_group(c, &line, &len))) {
 		groups++;
 		summary_add(by_proto, g);
 		if (!strcmp(json_string_value(json_object_get(g, "role")),
@@ -362,18 +360,13 @@ int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 	size_t groups = 0, len, cap = 0;
 	int hold = t->sort || t->top;
 	char *line;
+	json_t *g;
 
 	if (t->summary)
 		return listing_summary(c, out, head, t);
 	if (t->header)
 		render_header(head, out, t->members);
-	for (;;) {
-		json_t *g;
-
-		line = listing_next(c, &len);
-		if (is_end(line, len))
-			break;
-		g = listing_record(line, len, "group");
+	while ((g = next_group(c, &line, &len))) {
 		groups++;
 		if (!hold) {
 			render_group(g, out, t->members);
