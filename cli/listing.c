@@ -230,8 +230,7 @@ static long long sort_key(json_t *g, const char *sort)
 	if (!strcmp(sort, "queue"))
 		return json_integer_value(json_object_get(q, "len"));
 	if (!strcmp(sort, "sockets"))
-		return (long long)json_array_size(
-			json_object_get(g, "sockets"));
+		return json_integer_value(json_object_get(g, "nsock"));
 	if (!strcmp(sort, "port"))
 		return -json_integer_value(json_object_get(
 			json_object_get(g, "endpoint"), "port"));
@@ -264,6 +263,9 @@ static json_t *table_keep(json_t *g, const struct table_opts *t)
 	json_object_set_new(g, "nconn",
 			    json_integer((json_int_t)json_array_size(
 				    json_object_get(g, "connections"))));
+	json_object_set_new(g, "nsock",
+			    json_integer((json_int_t)json_array_size(
+				    json_object_get(g, "sockets"))));
 	if (!t->members) {
 		json_object_set_new(g, "sockets", json_array());
 		json_object_set_new(g, "connections", json_array());

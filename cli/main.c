@@ -237,9 +237,20 @@ static char *join_words(char **w, int n)
  * states lead (as ss wants them), the rest is and-ed at the end, which
  * ss's left-to-right reading applies to the whole expression.
  */
+static int has_states(const char *filter)
+{
+	size_t skip = filter ? strspn(filter, " \t") : 0;
+
+	return filter && (!strncmp(filter + skip, "state ", 6) ||
+			  !strncmp(filter + skip, "exclude ", 8) ||
+			  !strncmp(filter + skip, "excl ", 5));
+}
+
 static char *view_filter(const struct opts *o)
 {
-	const char *pre = o->listening ? "state listening state closed " : "";
+	/* As with ss, states given in the filter replace those of -l. */
+	int listening = o->listening && !has_states(o->filter);
+	const char *pre = listening ? "state listening state closed " : "";
 	char post[96];
 	char *f, *user;
 
@@ -250,9 +261,9 @@ static char *view_filter(const struct opts *o)
 		 o->v4 == o->v6 ? ""
 		 : o->v4	? " family inet"
 				: " family inet6",
-		 o->listening == o->outbound ? ""
-		 : o->listening		     ? " role listen"
-					     : " role outbound");
+		 listening == o->outbound ? ""
+		 : listening		  ? " role listen"
+					  : " role outbound");
 	user = hostnames_expand(o->filter);
 	if (!*pre && !*post)
 		return user;
