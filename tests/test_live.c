@@ -1,5 +1,6 @@
 /* test_live.c - real sockets, the real daemon and CLI, and ss beside them. */
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,19 @@ static int holds(json_t *obj, pid_t pid)
 	return 0;
 }
 
+/* Whether this run may read another process's fds, as the daemon will. */
+static int can_read_fds_of(pid_t pid)
+{
+	char path[32];
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (d)
+		closedir(d);
+	return d != NULL;
+}
+
 START_TEST(who_holds_each_socket)
 {
 	struct world w;
@@ -331,7 +345,15 @@ START_TEST(who_holds_each_socket)
 	ck_assert_int_eq(
 		ctl_run(sock_path, (char *[]){ "status", NULL }, &out, NULL),
 		0);
-	ck_assert_ptr_nonnull(strstr(out, "owners:   complete"));
+	/*
+	 * Complete when every process's fds may be read (real root); in a
+	 * user namespace the host's own processes are not ours: partial,
+	 * and it says why.
+	 */
+	if (can_read_fds_of(1))
+		ck_assert_ptr_nonnull(strstr(out, "owners:   complete"));
+	else
+		ck_assert_ptr_nonnull(strstr(out, "could not be read"));
 	free(out);
 }
 END_TEST
