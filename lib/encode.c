@@ -307,8 +307,7 @@ static void encode_group_view(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, "}\n");
 }
 
-static void members_all(const struct snapshot *s, size_t gi,
-			struct members *m)
+static void members_all(const struct snapshot *s, size_t gi, struct members *m)
 {
 	const struct sockgroup *g = &s->grouping.groups[gi];
 
@@ -370,7 +369,8 @@ int encode_group_for(struct jbuf *b, const struct snapshot *s, size_t gi,
 	return m.nsock + m.nconn > 0;
 }
 
-void encode_time(struct jbuf *b, const struct timespec *ts)
+/* An RFC 3339 UTC time with milliseconds, as a JSON string. */
+static void encode_time(struct jbuf *b, const struct timespec *ts)
 {
 	struct tm tm;
 	char text[96];

@@ -42,7 +42,4 @@ void encode_totals_all(const struct snapshot *s, struct encode_totals *t);
 /* Appends the end record: count group records were sent. */
 void encode_end(struct jbuf *b, size_t count, const struct encode_totals *t);
 
-/* Appends an RFC 3339 UTC time with milliseconds, as a JSON string. */
-void encode_time(struct jbuf *b, const struct timespec *ts);
-
 #endif

@@ -8,7 +8,7 @@
 
 /* The words ss accepts in "state X" filters, indexed by kernel state. */
 static const char *const state_words[REC_STATE_MAX] = {
-	[0] = "close", /* never sent; keeps every name a schema word */
+	[0] = "close", /* not a kernel state; named so no lookup gives NULL */
 	[REC_ESTABLISHED] = "established",
 	[REC_SYN_SENT] = "syn-sent",
 	[REC_SYN_RECV] = "syn-recv",
@@ -44,15 +44,6 @@ int rec_is_listener(const struct sock_rec *r)
 	if (r->proto == IPPROTO_TCP)
 		return r->state == REC_LISTEN;
 	return rec_remote_unset(r);
-}
-
-const char *rec_state_name(const struct sock_rec *r)
-{
-	if (r->proto == IPPROTO_UDP && rec_remote_unset(r))
-		return "unconnected";
-	if (r->proto == IPPROTO_UDP)
-		return "established";
-	return state_words[r->state < REC_STATE_MAX ? r->state : REC_CLOSE];
 }
 
 size_t rec_addr_len(uint8_t family)

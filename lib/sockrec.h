@@ -46,9 +46,6 @@ struct sock_rec {
 	uint8_t raddr[16];
 };
 
-/* ss's filter word for a record's state ("unconnected" for free UDP). */
-const char *rec_state_name(const struct sock_rec *r);
-
 /* ss's filter word for a kernel state number, NULL when out of range. */
 const char *rec_state_word(unsigned state);
 
