@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.c - connect, send a request, read reply lines of any length. */
 #include "conn.h"
 

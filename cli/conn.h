@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.h - the client's side of the control socket. */
 #ifndef SOCKWATCHCTL_CONN_H
 #define SOCKWATCHCTL_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* hostnames.c - ss's "src localhost", resolved on the client side. */
 #include "hostnames.h"
 
@@ -20,45 +21,54 @@ static int is_name(const char *tok)
 	return isalpha((unsigned char)tok[0]) && !strchr(tok, '/');
 }
 
-/* "( dir ADDR:PORT or dir [ADDR6]:PORT ... )" for every address. */
-static int expand(struct jbuf *b, const char *dir, const char *tok)
+/*
+ * The one address ss matches for name. ss asks gethostbyname2() for
+ * IPv4 (or for the family of its -4/-6, the last given), then, with
+ * neither, for IPv6, and lists all it got; but its kernel filter is
+ * compiled from the first entry alone, so only that address matches.
+ * gethostbyname2(), not getaddrinfo(): glibc answers an IPv4 lookup of a
+ * name that /etc/hosts gives only as ::1 with 127.0.0.1, as ss sees it.
+ */
+static int first_addr(const char *name, int family, char *text, size_t size)
+{
+	const int order[2] = { family == AF_INET6 ? AF_INET6 : AF_INET,
+			       family == AF_UNSPEC ? AF_INET6 : AF_UNSPEC };
+	size_t i;
+
+	for (i = 0; i < 2 && order[i] != AF_UNSPEC; i++) {
+		const struct hostent *he = gethostbyname2(name, order[i]);
+
+		if (he && he->h_addr_list[0])
+			return inet_ntop(he->h_addrtype, he->h_addr_list[0],
+					 text, (socklen_t)size)
+				       ? he->h_addrtype
+				       : -1;
+	}
+	return -1;
+}
+
+/* "dir ADDR[:PORT]" or "dir [ADDR6][:PORT]" for the address of tok. */
+static int expand(struct jbuf *b, const char *dir, const char *tok, int family)
 {
 	char name[256], text[INET6_ADDRSTRLEN];
 	const char *colon = strchr(tok, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *a;
-	int n = 0;
+	int af;
 
 	snprintf(name, sizeof(name), "%.*s",
 		 (int)(colon ? (size_t)(colon - tok) : strlen(tok)), tok);
-	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+	af = first_addr(name, family, text, sizeof(text));
+	if (af < 0)
 		return -1;
-	jbuf_puts(b, "( ");
-	for (a = res; a; a = a->ai_next) {
-		const void *addr =
-			a->ai_family == AF_INET
-				? (const void *)&(
-					  (struct sockaddr_in *)a->ai_addr)
-					  ->sin_addr
-				: (const void *)&(
-					  (struct sockaddr_in6 *)a->ai_addr)
-					  ->sin6_addr;
-
-		if (!inet_ntop(a->ai_family, addr, text, sizeof(text)))
-			continue;
-		jbuf_puts(b, n++ ? " or " : "");
-		jbuf_puts(b, dir);
-		jbuf_puts(b, a->ai_family == AF_INET6 ? " [" : " ");
-		jbuf_puts(b, text);
-		jbuf_puts(b, a->ai_family == AF_INET6 ? "]" : "");
-		if (colon)
-			jbuf_puts(b, colon);
-	}
-	jbuf_puts(b, " )");
-	freeaddrinfo(res);
-	return n ? 0 : -1;
+	jbuf_puts(b, dir);
+	jbuf_puts(b, af == AF_INET6 ? " [" : " ");
+	jbuf_puts(b, text);
+	jbuf_puts(b, af == AF_INET6 ? "]" : "");
+	if (colon)
+		jbuf_puts(b, colon);
+	return 0;
 }
 
-char *hostnames_expand(const char *filter)
+char *hostnames_expand(const char *filter, int family)
 {
 	struct jbuf b = { 0 };
 	char *copy, *tok, *save = NULL;
@@ -78,7 +88,7 @@ char *hostnames_expand(const char *filter)
 			b.len = dir_mark;
 			if (b.len)
 				jbuf_put(&b, " ", 1);
-			if (expand(&b, dir, tok) == 0) {
+			if (expand(&b, dir, tok, family) == 0) {
 				dir = NULL;
 				continue;
 			}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* listing.c - reading header, group records and end off the socket. */
 #include "listing.h"
 

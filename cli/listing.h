@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* listing.h - turning a streamed listing into a document or a table. */
 #ifndef SOCKWATCHCTL_LISTING_H
 #define SOCKWATCHCTL_LISTING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c - sockwatchctl: one request to sockwatchd, printed. */
 #include <err.h>
 #include <getopt.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -26,6 +28,7 @@ struct opts {
 	const char *color; /* --color=WHEN, NULL for auto */
 	int fresh;
 	int tcp, udp, v4, v6; /* -t -u -4 -6 */
+	int prefer;	      /* AF_INET or AF_INET6: the last of -4 -6 */
 	int listening;	      /* -l */
 	int outbound;	      /* -o */
 	struct table_opts table;
@@ -108,9 +111,11 @@ static int parse_view_opt(struct opts *o, int c)
 		return 1;
 	case '4':
 		o->v4 = 1;
+		o->prefer = AF_INET;
 		return 1;
 	case '6':
 		o->v6 = 1;
+		o->prefer = AF_INET6;
 		return 1;
 	case 'l':
 		o->listening = 1;
@@ -264,7 +269,7 @@ static char *view_filter(const struct opts *o)
 		 listening == o->outbound ? ""
 		 : listening		  ? " role listen"
 					  : " role outbound");
-	user = hostnames_expand(o->filter);
+	user = hostnames_expand(o->filter, o->prefer);
 	if (!*pre && !*post)
 		return user;
 	if (asprintf(&f, "%s%s%s", pre, user ? user : "",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render.c - grouped listing as text, 100 columns, numeric addresses. */
 #include "render.h"
 

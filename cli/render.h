@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render.h - the table a person reads in a terminal. */
 #ifndef SOCKWATCHCTL_RENDER_H
 #define SOCKWATCHCTL_RENDER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_live.c - real sockets, the real daemon and CLI, and ss beside them. */
 #include <check.h>
 #include <dirent.h>
@@ -455,14 +456,15 @@ static void doc_cookies(json_t *doc, char *out, size_t size)
 }
 
 /* The cookies of what ss -tuanHe FILTER shows; -1 when ss refuses it. */
-static int ss_cookies(const char *filter, char *out, size_t size)
+static int ss_cookies(const char *flags, const char *filter, char *out,
+		      size_t size)
 {
 	char *argv[64] = { "ss", "-tuanHe" }, buf[512], *w, *text, *list[4096];
 	size_t n = 0, i;
 	int argc = 2, rc;
 	const char *p;
 
-	snprintf(buf, sizeof(buf), "%s", filter);
+	snprintf(buf, sizeof(buf), "%s %s", flags, filter);
 	for (w = strtok(buf, " "); w && argc < 63; w = strtok(NULL, " "))
 		argv[argc++] = w;
 	argv[argc] = NULL;
@@ -485,15 +487,20 @@ static int ss_cookies(const char *filter, char *out, size_t size)
 	return 0;
 }
 
-/* The same filter through sockwatchctl; -1 when it refuses it (exit 2). */
-static int sw_cookies(const char *filter, char *out, size_t size)
+/*
+ * The same filter through sockwatchctl, with flags ("", "-4" or "-6");
+ * -1 when it refuses it (exit 2).
+ */
+static int sw_cookies(const char *flags, const char *filter, char *out,
+		      size_t size)
 {
 	char *out_text, *err;
 	json_t *doc;
-	int rc = ctl_run(
-		sock_path,
-		(char *[]){ "list", "--json", "--fresh", (char *)filter, NULL },
-		&out_text, &err);
+	int rc = ctl_run(sock_path,
+			 (char *[]){ "list", "--json", "--fresh",
+				     *flags ? (char *)flags : "--json",
+				     (char *)filter, NULL },
+			 &out_text, &err);
 
 	if (rc == 2) {
 		ck_assert_msg(strstr(err, "column") != NULL, "%s", err);
@@ -508,6 +515,21 @@ static int sw_cookies(const char *filter, char *out, size_t size)
 	free(out_text);
 	free(err);
 	return 0;
+}
+
+/* ss and sockwatchctl pass the same sockets, or both refuse. */
+static void same_as_ss(const char *flags, const char *filter)
+{
+	static char want[65536], got[65536];
+	int ss_rc = ss_cookies(flags, filter, want, sizeof(want));
+	int sw_rc = sw_cookies(flags, filter, got, sizeof(got));
+
+	ck_assert_msg(ss_rc == sw_rc, "\"%s\" %s: ss %s it, sockwatch %s",
+		      filter, flags, ss_rc ? "refuses" : "takes",
+		      sw_rc ? "refuses" : "takes");
+	ck_assert_msg(ss_rc || !strcmp(want, got),
+		      "\"%s\" %s: ss %s sockwatch %s", filter, flags, want,
+		      got);
 }
 
 /* The document sockwatchctl prints for a filter. */
@@ -795,29 +817,86 @@ START_TEST(filters_match_ss)
 		"dport = :no-such-service",
 		"!",
 		"( )",
-		"src localhost",
-		"dst localhost:8080",
-		"src = localhost",
-		"dst localhost and sport = :8080",
-		"src no-such-host.invalid",
 	};
-	char want[65536], got[65536];
 	struct world w;
 	size_t i;
 
 	world_build(&w);
-	for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
-		int ss_rc = ss_cookies(filters[i], want, sizeof(want));
-		int sw_rc = sw_cookies(filters[i], got, sizeof(got));
-
-		ck_assert_msg(ss_rc == sw_rc, "\"%s\": ss %s it, sockwatch %s",
-			      filters[i], ss_rc ? "refuses" : "takes",
-			      sw_rc ? "refuses" : "takes");
-		ck_assert_msg(ss_rc || !strcmp(want, got),
-			      "\"%s\": ss %s sockwatch %s", filters[i], want,
-			      got);
-	}
+	for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+		same_as_ss("", filters[i]);
 	ck_assert_uint_ge(i, 60);
+}
+END_TEST
+
+/*
+ * The hosts files the host-name cases run with: Debian's own (localhost
+ * is also ::1) and one without its IPv6 lines, each with names of the
+ * tests' own. tests/run bound SOCKWATCH_TEST_HOSTS over /etc/hosts.
+ */
+static const char *const hosts_debian =
+	"127.0.0.1\tlocalhost\n"
+	"127.0.1.1\ttesthost.example\ttesthost\n"
+	"\n"
+	"# The following lines are desirable for IPv6 capable hosts\n"
+	"::1     localhost ip6-localhost ip6-loopback\n"
+	"ff02::1 ip6-allnodes\n"
+	"ff02::2 ip6-allrouters\n";
+static const char *const hosts_v4_only =
+	"127.0.0.1\tlocalhost\n"
+	"127.0.1.1\ttesthost.example\ttesthost\n";
+static const char *const hosts_ours = "127.0.0.2\ttwo-v4\n"
+				      "127.0.0.1\ttwo-v4\n"
+				      "127.0.0.2\tboth\n"
+				      "::1\tboth\n"
+				      "::1\tv6-loop\n"
+				      "2001:db8::1\tv6-far\n";
+
+static void hosts_use(const char *text, const char *ours)
+{
+	const char *path = getenv("SOCKWATCH_TEST_HOSTS");
+	char *seen;
+	FILE *f;
+
+	ck_assert_msg(path != NULL, "run the suite through tests/run, which "
+				    "gives it a hosts file of its own");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fputs(ours, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "cat", "/etc/hosts", NULL }, &seen, NULL),
+		0);
+	ck_assert_msg(!strncmp(seen, text, strlen(text)),
+		      "/etc/hosts is not the test's own: %.200s", seen);
+	free(seen);
+}
+
+/* src/dst NAME means to sockwatchctl what it means to ss, -4/-6 too. */
+START_TEST(host_names_as_ss_resolves_them)
+{
+	static const char *const filters[] = {
+		"src localhost",     "dst localhost:8080",
+		"src = localhost",   "dst localhost and sport = :8080",
+		"src ip6-localhost", "src testhost",
+		"src two-v4",	     "src both",
+		"dst both:8083",     "src v6-loop",
+		"dst v6-far",	     "src no-such-host.invalid",
+	};
+	static const char *const flags[] = { "", "-4", "-6" };
+	const char *const files[] = { hosts_debian, hosts_v4_only };
+	struct world w;
+	size_t h, f, i, n = 0;
+
+	world_build(&w);
+	for (h = 0; h < 2; h++) {
+		hosts_use(files[h], hosts_ours);
+		for (f = 0; f < 3; f++)
+			for (i = 0; i < sizeof(filters) / sizeof(*filters);
+			     i++, n++)
+				same_as_ss(flags[f], filters[i]);
+	}
+	ck_assert_uint_eq(n, 72);
 }
 END_TEST
 
@@ -834,6 +913,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, real_document_validates_against_schema);
 	tcase_add_test(tc, who_holds_each_socket);
 	tcase_add_test(tc, filters_match_ss);
+	tcase_add_test(tc, host_names_as_ss_resolves_them);
 	tcase_add_test(tc, own_terms);
 	tcase_add_test(tc, views_of_the_table);
 	tcase_add_test(tc, cached_answer_until_fresh);
