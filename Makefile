@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # sockwatch - non-recursive build. `make`, `make check`, `make install`.
 VERSION    := 0.1.0
 

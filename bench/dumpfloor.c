@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dumpfloor.c - the kernel dump floor: the four sock_diag dumps sockwatchd
  * sends, read and thrown away. Whatever the daemon adds on top of this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkconns.c - the benchmark's load: N loopback TCP connections, both ends
  * held open, in the current (private) network namespace.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # bash completion for sockwatchctl(8)
 # shellcheck disable=SC2207 # compgen words never hold spaces
 _sockwatchctl()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* clock.h - monotonic and wall time in the units the daemon counts in. */
 #ifndef SOCKWATCHD_CLOCK_H
 #define SOCKWATCHD_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* control.c - clients of the control socket, served without blocking. */
 #include "control.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* control.h - the control socket's clients: requests in, records out. */
 #ifndef SOCKWATCHD_CONTROL_H
 #define SOCKWATCHD_CONTROL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* links.c - the kernel's interfaces as libnl's cache manager keeps them. */
 #include "links.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* links.h - interface names from libnl-route's link cache, kept current. */
 #ifndef SOCKWATCHD_LINKS_H
 #define SOCKWATCHD_LINKS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.c - leveled logging to stderr, journal-aware. */
 #include "log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.h - the daemon's one way to say things: stderr, or the journal. */
 #ifndef SOCKWATCHD_LOG_H
 #define SOCKWATCHD_LOG_H

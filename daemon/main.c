@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c - sockwatchd: options, start-up, the event loop, shutdown. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* scan.c - the poll: sock_diag dump into a fresh, immutable snapshot. */
 #include "scan.h"
 

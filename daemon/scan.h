@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* scan.h - one poll of the kernel: dump, group, publish a snapshot. */
 #ifndef SOCKWATCHD_SCAN_H
 #define SOCKWATCHD_SCAN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sd.c - socket activation (LISTEN_FDS) and readiness (NOTIFY_SOCKET). */
 #include "sd.h"
 

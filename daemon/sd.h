@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sd.h - the two systemd protocols the daemon speaks, without libsystemd. */
 #ifndef SOCKWATCHD_SD_H
 #define SOCKWATCHD_SD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sockfile.c - the control socket in the file system. */
 #include "sockfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sockfile.h - the control socket's file: create, guard, remove. */
 #ifndef SOCKWATCHD_SOCKFILE_H
 #define SOCKWATCHD_SOCKFILE_H

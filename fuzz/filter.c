@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * filter.c - libFuzzer target for the filter parser: any bytes, parsed,
  * and when taken, run over a few records. `make fuzz` builds it with

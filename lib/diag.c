@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* diag.c - sock_diag dumps of inet sockets with libmnl. */
 #include "diag.h"
 

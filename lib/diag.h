@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* diag.h - the kernel's sock_diag dumps of TCP and UDP, as records. */
 #ifndef SOCKWATCH_DIAG_H
 #define SOCKWATCH_DIAG_H

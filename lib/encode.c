@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* encode.c - group, header and end records written straight to text. */
 #include "encode.h"
 

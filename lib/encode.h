@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* encode.h - the sockwatch/1 JSON Lines records of a listing. */
 #ifndef SOCKWATCH_ENCODE_H
 #define SOCKWATCH_ENCODE_H

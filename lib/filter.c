@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* filter.c - a recursive-descent parser of ss's filter language. */
 #include "filter.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* filter.h - ss's filter expressions, parsed once, run over records. */
 #ifndef SOCKWATCH_FILTER_H
 #define SOCKWATCH_FILTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* group.c - listen groups with their accepted sockets, outbound groups. */
 #include "group.h"
 

@@ -1,4 +1,5 @@
-/* group.h - DESIGN.md's grouping rules over plain socket records. */
+/* SPDX-License-Identifier: ISC */
+/* group.h - doc/design.md's grouping rules over plain socket records. */
 #ifndef SOCKWATCH_GROUP_H
 #define SOCKWATCH_GROUP_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jbuf.c - JSON text into a growable buffer, without a document tree. */
 #include "jbuf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jbuf.h - a growable byte buffer that writes JSON text fast. */
 #ifndef SOCKWATCH_JBUF_H
 #define SOCKWATCH_JBUF_H

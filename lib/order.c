@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* order.c - sorting a group's members, by comparison or by radix. */
 #include "order.h"
 

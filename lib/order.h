@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* order.h - the order of a group's members: by remote end, local end, cookie.
  */
 #ifndef SOCKWATCH_ORDER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* owners.c - a snapshot's copy of who held its sockets, as ready JSON. */
 #include "owners.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* owners.h - the processes that held each socket of a snapshot. */
 #ifndef SOCKWATCH_OWNERS_H
 #define SOCKWATCH_OWNERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* procs.c - socket inode -> processes, read from /proc a little at a time. */
 #include "procs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* procs.h - which processes hold which sockets, kept current across polls. */
 #ifndef SOCKWATCH_PROCS_H
 #define SOCKWATCH_PROCS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proto.c - codec of the control protocol, shared by daemon and client. */
 #include "proto.h"
 

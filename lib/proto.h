@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proto.h - the control protocol: JSON Lines requests and replies. */
 #ifndef SOCKWATCH_PROTO_H
 #define SOCKWATCH_PROTO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* snapshot.c - the picture of one poll, shared by every reader. */
 #include "snapshot.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* snapshot.h - one immutable, reference-counted picture of the sockets. */
 #ifndef SOCKWATCH_SNAPSHOT_H
 #define SOCKWATCH_SNAPSHOT_H

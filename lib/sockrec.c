@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sockrec.c - naming of socket records. */
 #include "sockrec.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sockrec.h - one socket as the kernel reported it, as a plain record. */
 #ifndef SOCKWATCH_SOCKREC_H
 #define SOCKWATCH_SOCKREC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* u32map.c - linear probing with backward-shift deletion (no tombstones). */
 #include "u32map.h"
 

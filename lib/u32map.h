@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* u32map.h - a hash map from nonzero 32-bit keys to 32-bit values. */
 #ifndef SOCKWATCH_U32MAP_H
 #define SOCKWATCH_U32MAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c - runs every suite; check's summary line is the last output. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net.c - sockets made for real, and looked up in the daemon's output. */
 #include "net.h"
 

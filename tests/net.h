@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net.h - real sockets on loopback for the integration tests. */
 #ifndef SOCKWATCH_TEST_NET_H
 #define SOCKWATCH_TEST_NET_H

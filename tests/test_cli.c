@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_cli.c - sockwatchctl's exit statuses and messages, against a real
  * daemon where one is needed and a scripted one where a daemon would not
  * misbehave on cue. */

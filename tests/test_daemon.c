@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_daemon.c - the socket file, signals, and clients that misbehave. */
 #include <check.h>
 #include <jansson.h>

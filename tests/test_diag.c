@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_diag.c - the sock_diag parser on a recorded dump and bad messages. */
 #include <arpa/inet.h>
 #include <check.h>

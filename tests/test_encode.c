@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_encode.c - records as JSON: parsed back, and checked by the schema. */
 #include <check.h>
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_filter.c - the filter parser: errors with their place, hostility. */
 #include <check.h>
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* test_group.c - DESIGN.md's grouping rules on hand-built records. */
+/* SPDX-License-Identifier: ISC */
+/* test_group.c - doc/design.md's grouping rules on hand-built records. */
 #include <check.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -391,7 +392,8 @@ END_TEST
 
 START_TEST(bound_client_on_listening_port_counts_as_accepted)
 {
-	/* DESIGN.md's documented limit, pinned so a change is deliberate. */
+	/* doc/design.md's documented limit, pinned so a change is deliberate.
+	 */
 	struct host h = { 0 };
 	size_t l = add(&h, "tcp", "listen", "0.0.0.0:8000", "0.0.0.0:0", 0);
 	size_t c = add(&h, "tcp", "established", "10.0.0.1:8000",

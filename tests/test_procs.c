@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_procs.c - the owner map: cgroup names, a made-up /proc, real ones. */
 #include <check.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_proto.c - the request codec: every check, in its order. */
 #include <check.h>
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests.h - the suites of the sockwatch test binary. */
 #ifndef SOCKWATCH_TESTS_H
 #define SOCKWATCH_TESTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* util.c - records from text, child processes, raw clients. */
 #include "util.h"
 

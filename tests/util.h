@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* util.h - helpers shared by the test suites. */
 #ifndef SOCKWATCH_TEST_UTIL_H
 #define SOCKWATCH_TEST_UTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Records tests/data/dump.bin: the kernel's sock_diag replies for a known
 set of sockets, made in a private network namespace. Run from the top of
 the tree as root (or under `unshare -rn`):
