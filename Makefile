@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: ISC
 # sockwatch - non-recursive build. `make`, `make check`, `make install`.
+# The one place that holds the version: --version, the man pages and the
+# Debian package take it from here (check-packaging checks they agree), and
+# NEWS.md gives its release date as "## VERSION (YYYY-MM-DD)".
 VERSION    := 0.1.0
+RELEASE_DATE = $(shell sed -n 's/^\#\# $(VERSION) (\([0-9-]*\))$$/\1/p' NEWS.md)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
 DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
@@ -19,8 +24,9 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 PKGS     := libmnl jansson libnl-route-3.0
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
-CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
-CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
+# Expanded only when the tests are built: a build without them needs no check.
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check)
 
 B := build
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSOCKWATCH_VERSION='"$(VERSION)"' \
@@ -39,11 +45,12 @@ DAEMON  := $(B)/sockwatchd
 CLI     := $(B)/sockwatchctl
 TESTS   := $(B)/sockwatch-tests
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
+MANS    := $(patsubst man/%,$(B)/man/%,$(wildcard man/*.[0-9]))
 
 .PHONY: all check check-asan check-valgrind check-packaging demo bench \
         fuzz install uninstall clean format lint
 
-all: $(LIB) $(DAEMON) $(CLI)
+all: $(LIB) $(DAEMON) $(CLI) $(MANS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,6 +68,14 @@ $(CLI): $(call obj,$(CLI_SRC)) $(LIB)
 $(call obj,$(TEST_SRC)): ALL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_DIR='"$(B)"'
 $(TESTS): $(call obj,$(TEST_SRC)) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# The man pages carry the version and its release date from here and NEWS.md.
+$(B)/man/%: man/% NEWS.md Makefile
+	@mkdir -p $(dir $@)
+	@test -n "$(RELEASE_DATE)" || \
+	  { echo "NEWS.md has no '## $(VERSION) (YYYY-MM-DD)' heading" >&2; exit 1; }
+	sed -e "s/^\.Dd .*/.Dd $$(LC_ALL=C date -u -d $(RELEASE_DATE) '+%B %-d, %Y')/" \
+	  -e 's/^\.Os$$/.Os sockwatch $(VERSION)/' $< > $@
 
 $(B)/bench-%: $(B)/obj/bench/%.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -84,7 +99,8 @@ check-valgrind: all $(TESTS)
 # What a packager meets: man pages lint clean, units that verify, and a
 # service hardened to an exposure of 2.0 or less (systemd counts in tenths).
 check-packaging: all
-	mandoc -T lint -W warning man/*.[0-9]
+	mandoc -T lint -W warning $(MANS)
+	tests/versions $(B) $(VERSION)
 	rm -rf $(B)/units && mkdir -p $(B)/units
 	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(CURDIR)/$(B)/|' \
 	  systemd/sockwatchd.service > $(B)/units/sockwatchd.service
@@ -116,11 +132,12 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-	  $(DESTDIR)$(BASHCOMPDIR)
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/sockwatch
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/sockwatchd
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/sockwatchctl
-	install -m 0644 man/sockwatchd.8 man/sockwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 man/sockwatch-json.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 $(B)/man/sockwatchd.8 $(B)/man/sockwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(B)/man/sockwatch-json.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 schema/*.schema.json $(DESTDIR)$(DATADIR)/sockwatch/
 	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|' systemd/sockwatchd.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service
 	install -m 0644 systemd/sockwatchd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
@@ -136,6 +153,7 @@ uninstall:
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.socket \
 	  $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf \
 	  $(DESTDIR)$(BASHCOMPDIR)/sockwatchctl
+	rm -rf $(DESTDIR)$(DATADIR)/sockwatch
 
 format:
 	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c
