@@ -48,7 +48,7 @@ BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
 MANS    := $(patsubst man/%,$(B)/man/%,$(wildcard man/*.[0-9]))
 
 .PHONY: all check check-asan check-valgrind check-packaging demo bench \
-        fuzz install uninstall clean format lint
+        fuzz install uninstall clean format lint check-fresh deb check-systemd
 
 all: $(LIB) $(DAEMON) $(CLI) $(MANS)
 
@@ -111,6 +111,19 @@ check-packaging: all
 	  || { cat $(B)/units/security.txt; exit 1; }
 	tail -n 1 $(B)/units/security.txt
 	systemd-sysusers --dry-run - < systemd/sockwatch.sysusers
+
+# As root, in new minimal Debian 12 roots (debootstrap, cached under
+# $(B)/): README's Quick start as written; the package built, linted,
+# installed, upgraded, removed and purged; the package under a booted
+# systemd. Each prints how long its steps took.
+check-fresh:
+	DEBROOT_BUILD=$(B) tests/check-fresh
+
+deb:
+	DEBROOT_BUILD=$(B) tests/deb
+
+check-systemd: deb
+	DEBROOT_BUILD=$(B) tests/check-systemd
 
 # A libFuzzer target for the filter parser (needs clang); the seconds to
 # run it are FUZZ_SECONDS.

@@ -102,6 +102,9 @@ debroot_new() {
 	tar -C "$dir" -xzf "$debroot_tar"
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" 2> /dev/null || true
 	if [ "$how" = mount ]; then
+		# A root that is a mount point, as on a machine: unshare -m
+		# makes "/" private and fails where it is none.
+		mount --bind "$dir" "$dir"
 		mount -t proc proc "$dir/proc"
 		debroot_dev "$dir"
 		mount -t tmpfs -o mode=755,nosuid run "$dir/run"
