@@ -128,6 +128,15 @@ debroot_mounts() {
 		/proc/self/mountinfo | sort -r
 }
 
+# Unmounts what debroot_new mounted in dir, leaving its files.
+debroot_umount() {
+	local m
+	for m in $(debroot_mounts "$1"); do
+		umount "$m" 2> /dev/null || umount -l "$m"
+	done
+	[ -z "$(debroot_mounts "$1")" ] || debroot_die "$1 is still mounted"
+}
+
 # Unmounts and removes every root made; never removes across a mount.
 debroot_cleanup() {
 	local d m
