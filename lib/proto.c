@@ -164,7 +164,8 @@ void proto_filter_error(struct jbuf *b, const struct filter_error *e)
 
 	snprintf(msg, sizeof(msg), "filter: column %zu, at \"%s\": %s",
 		 e->column, e->token, e->message);
-	jbuf_puts(b, "{\"type\":\"error\",\"code\":\"bad_filter\",\"message\":");
+	jbuf_puts(b,
+		  "{\"type\":\"error\",\"code\":\"bad_filter\",\"message\":");
 	jbuf_str(b, msg);
 	jbuf_puts(b, ",\"column\":");
 	jbuf_u64(b, e->column);
