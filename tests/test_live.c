@@ -630,11 +630,56 @@ START_TEST(own_terms)
 END_TEST
 
 /* The table's views: -l, -t -6, -c with --sort and --top, -H, --jsonl. */
+/*
+ * The hosts files the host-name cases run with: Debian's own (localhost
+ * is also ::1) and one without its IPv6 lines, each with names of the
+ * tests' own. tests/run bound SOCKWATCH_TEST_HOSTS over /etc/hosts.
+ */
+static const char *const hosts_debian =
+	"127.0.0.1\tlocalhost\n"
+	"127.0.1.1\ttesthost.example\ttesthost\n"
+	"\n"
+	"# The following lines are desirable for IPv6 capable hosts\n"
+	"::1     localhost ip6-localhost ip6-loopback\n"
+	"ff02::1 ip6-allnodes\n"
+	"ff02::2 ip6-allrouters\n";
+static const char *const hosts_v4_only =
+	"127.0.0.1\tlocalhost\n"
+	"127.0.1.1\ttesthost.example\ttesthost\n";
+static const char *const hosts_ours = "127.0.0.2\ttwo-v4\n"
+				      "127.0.0.1\ttwo-v4\n"
+				      "127.0.0.2\tboth\n"
+				      "::1\tboth\n"
+				      "::1\tv6-loop\n"
+				      "2001:db8::1\tv6-far\n";
+
+static void hosts_use(const char *text, const char *ours)
+{
+	const char *path = getenv("SOCKWATCH_TEST_HOSTS");
+	char *seen;
+	FILE *f;
+
+	ck_assert_msg(path != NULL, "run the suite through tests/run, which "
+				    "gives it a hosts file of its own");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fputs(ours, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "cat", "/etc/hosts", NULL }, &seen, NULL),
+		0);
+	ck_assert_msg(!strncmp(seen, text, strlen(text)),
+		      "/etc/hosts is not the test's own: %.200s", seen);
+	free(seen);
+}
+
 START_TEST(views_of_the_table)
 {
 	struct world w;
 	char *out, *err;
 
+	hosts_use(hosts_debian, ""); /* -r names 127.0.0.1 localhost */
 	world_build(&w);
 	ck_assert_int_eq(ctl_run(sock_path, (char *[]){ "list", "-fl", NULL },
 				 &out, &err),
@@ -827,50 +872,6 @@ START_TEST(filters_match_ss)
 	ck_assert_uint_ge(i, 60);
 }
 END_TEST
-
-/*
- * The hosts files the host-name cases run with: Debian's own (localhost
- * is also ::1) and one without its IPv6 lines, each with names of the
- * tests' own. tests/run bound SOCKWATCH_TEST_HOSTS over /etc/hosts.
- */
-static const char *const hosts_debian =
-	"127.0.0.1\tlocalhost\n"
-	"127.0.1.1\ttesthost.example\ttesthost\n"
-	"\n"
-	"# The following lines are desirable for IPv6 capable hosts\n"
-	"::1     localhost ip6-localhost ip6-loopback\n"
-	"ff02::1 ip6-allnodes\n"
-	"ff02::2 ip6-allrouters\n";
-static const char *const hosts_v4_only =
-	"127.0.0.1\tlocalhost\n"
-	"127.0.1.1\ttesthost.example\ttesthost\n";
-static const char *const hosts_ours = "127.0.0.2\ttwo-v4\n"
-				      "127.0.0.1\ttwo-v4\n"
-				      "127.0.0.2\tboth\n"
-				      "::1\tboth\n"
-				      "::1\tv6-loop\n"
-				      "2001:db8::1\tv6-far\n";
-
-static void hosts_use(const char *text, const char *ours)
-{
-	const char *path = getenv("SOCKWATCH_TEST_HOSTS");
-	char *seen;
-	FILE *f;
-
-	ck_assert_msg(path != NULL, "run the suite through tests/run, which "
-				    "gives it a hosts file of its own");
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fputs(ours, f);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(
-		run_cmd((char *[]){ "cat", "/etc/hosts", NULL }, &seen, NULL),
-		0);
-	ck_assert_msg(!strncmp(seen, text, strlen(text)),
-		      "/etc/hosts is not the test's own: %.200s", seen);
-	free(seen);
-}
 
 /* src/dst NAME means to sockwatchctl what it means to ss, -4/-6 too. */
 START_TEST(host_names_as_ss_resolves_them)
