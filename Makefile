@@ -45,6 +45,7 @@ DAEMON  := $(B)/sockwatchd
 CLI     := $(B)/sockwatchctl
 TESTS   := $(B)/sockwatch-tests
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
+FAULT   := $(B)/sockwatch-fault.so
 MANS    := $(patsubst man/%,$(B)/man/%,$(wildcard man/*.[0-9]))
 
 .PHONY: all check check-asan check-valgrind check-packaging demo bench \
@@ -80,9 +81,14 @@ $(B)/man/%: man/% NEWS.md Makefile
 $(B)/bench-%: $(B)/obj/bench/%.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# The suite runs in a private network namespace: tests/run picks
-# `unshare -n` as root and `unshare -rn` otherwise.
-check: all $(TESTS)
+# The fault shim is preloaded into the daemon, never linked with it; it
+# gets no sanitizer, whose runtime must come first in a sanitized daemon.
+$(FAULT): tests/fault/shim.c
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O1 -g -fPIC -shared -o $@ $< -ldl
+
+# The suite runs in private network and mount namespaces: tests/run picks
+# `unshare -mn` as root and `unshare -rmn` otherwise.
+check: all $(TESTS) $(FAULT)
 	tests/run $(TESTS)
 
 # The same suite built with AddressSanitizer and UBSan, in its own tree.
@@ -92,7 +98,7 @@ check-asan:
 	  LDFLAGS="-fsanitize=address,undefined" check
 
 # The daemon under valgrind while the integration tests drive it.
-check-valgrind: all $(TESTS)
+check-valgrind: all $(TESTS) $(FAULT)
 	SOCKWATCH_DAEMON_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --quiet" \
 	  CK_TIMEOUT_MULTIPLIER=4 tests/run $(TESTS)
 
@@ -169,7 +175,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/sockwatch
 
 format:
-	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c
+	clang-format -i lib/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*.[ch] tests/fault/*.c bench/*.c fuzz/*.c
 
 # Static checks of the shipped code: cppcheck and clang-tidy, both quiet.
 lint:

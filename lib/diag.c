@@ -24,6 +24,7 @@ struct diag {
 	struct mnl_socket *nl;
 	unsigned portid;
 	unsigned seq;
+	int stale; /* mid-dump after a failed renewal: replace before use */
 	uint8_t *buf;
 };
 
@@ -184,6 +185,15 @@ bad:
 	return MNL_CB_ERROR;
 }
 
+/*
+ * The errno a kernel error code stands for. The kernel sends -1..-4095;
+ * anything else (INT_MIN, whose negation overflows) is a bad message.
+ */
+static int diag_errno(int code)
+{
+	return code < 0 && code >= -4095 ? -code : EBADMSG;
+}
+
 static int diag_error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -194,7 +204,7 @@ static int diag_error_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	}
 	if (e->error < 0) {
-		errno = -e->error;
+		errno = diag_errno(e->error);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP; /* an acknowledgement ends the exchange */
@@ -209,7 +219,7 @@ static int diag_done_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 		if (err < 0) {
-			errno = -err;
+			errno = diag_errno(err);
 			return MNL_CB_ERROR;
 		}
 	}
@@ -230,15 +240,35 @@ static mnl_cb_t diag_ctl_cbs[NLMSG_MIN_TYPE] = {
 	[NLMSG_OVERRUN] = diag_overrun_cb,
 };
 
-/* libmnl stops quietly at a partial message; a kernel never sends one. */
+/*
+ * libmnl stops quietly at a partial message; a kernel never sends one.
+ * Every length is checked as unsigned against the bytes left before it
+ * is aligned or used, so no length can wrap the walk around or past the
+ * buffer: the messages must tile it exactly (the last one may go
+ * unpadded).
+ */
 static int diag_whole(const void *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = buf;
-	int left = (int)len;
+	const unsigned char *p = buf;
+	size_t left = len;
 
-	while (mnl_nlmsg_ok(nlh, left))
-		nlh = mnl_nlmsg_next(nlh, &left);
-	return left == 0;
+	while (left > 0) {
+		struct nlmsghdr h;
+		size_t mlen, step;
+
+		if (left < sizeof(h))
+			return 0;
+		memcpy(&h, p, sizeof(h));
+		mlen = h.nlmsg_len;
+		if (mlen < sizeof(h) || mlen > left)
+			return 0;
+		step = left - mlen < NLMSG_ALIGNTO ? left : NLMSG_ALIGN(mlen);
+		if (step > left)
+			return 0;
+		p += step;
+		left -= step;
+	}
+	return 1;
 }
 
 int diag_parse(struct diag_parser *p, const void *buf, size_t len)
@@ -257,14 +287,28 @@ int diag_parse(struct diag_parser *p, const void *buf, size_t len)
 	return ret == MNL_CB_STOP ? 0 : 1;
 }
 
+/*
+ * One buffer of the dump. Only the kernel (port id 0) may answer: a
+ * local process that sends to our port id is not listened to.
+ */
 static ssize_t diag_recv(struct diag *d)
 {
+	struct sockaddr_nl from;
+	socklen_t fromlen;
 	ssize_t n;
 
-	do
-		n = mnl_socket_recvfrom(d->nl, d->buf, DIAG_BUFSZ);
-	while (n < 0 && errno == EINTR);
-	return n;
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(mnl_socket_get_fd(d->nl), d->buf, DIAG_BUFSZ, 0,
+			     (struct sockaddr *)&from, &fromlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n >= 0 &&
+		    (fromlen != sizeof(from) || from.nl_family != AF_NETLINK ||
+		     from.nl_pid != 0))
+			continue;
+		return n;
+	}
 }
 
 /* One dump of one family and protocol; -1 with errno on failure. */
@@ -288,6 +332,26 @@ static int diag_dump_one(struct diag *d, struct diag_result *res,
 }
 
 /*
+ * A new socket in place of the old one, opened before the old one is
+ * closed: when it cannot be had (EMFILE, ENOMEM), the old one stays, is
+ * marked stale and is replaced at the start of the next dump instead.
+ */
+static int diag_socket_renew(struct diag *d)
+{
+	struct diag fresh = { 0 };
+
+	if (diag_socket_open(&fresh) < 0) {
+		d->stale = 1;
+		return -1;
+	}
+	mnl_socket_close(d->nl);
+	d->nl = fresh.nl;
+	d->portid = fresh.portid;
+	d->stale = 0;
+	return 0;
+}
+
+/*
  * A dump that lost messages (ENOBUFS) or raced a table change
  * (NLM_F_DUMP_INTR, reported as EINTR by the parser) leaves the socket
  * mid-dump; a fresh socket is the simple way to start over cleanly.
@@ -305,9 +369,7 @@ static int diag_dump_retry(struct diag *d, struct diag_result *res,
 			return -1;
 		res->n = mark;
 		res->retries++;
-		mnl_socket_close(d->nl);
-		d->nl = NULL;
-		if (diag_socket_open(d) < 0)
+		if (diag_socket_renew(d) < 0)
 			return -1;
 	}
 	errno = EAGAIN;
@@ -322,6 +384,8 @@ int diag_dump(struct diag *d, struct diag_result *res)
 	res->n = 0;
 	res->flags = 0;
 	res->retries = 0;
+	if (d->stale && diag_socket_renew(d) < 0)
+		return -1;
 	for (i = 0; i < 2; i++)
 		if (diag_dump_retry(d, res, families[i], IPPROTO_TCP) < 0)
 			return -1;

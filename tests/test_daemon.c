@@ -659,6 +659,35 @@ START_TEST(socket_group_and_mode_are_set)
 }
 END_TEST
 
+/*
+ * A dump that loses messages (ENOBUFS) while no new sock_diag socket can
+ * be had (EMFILE, three times over): each failed poll is counted and the
+ * next one tries again, until a picture is taken; the daemon never
+ * crashes. Before, the lost old socket left a NULL that the next poll
+ * followed.
+ */
+START_TEST(dump_survives_a_socket_it_cannot_renew)
+{
+	uint64_t deadline;
+	pid_t pid;
+
+	setenv("LD_PRELOAD", BUILD_DIR "/sockwatch-fault.so", 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	setenv("FAULT_DIAG_RECV_ENOBUFS_AT", "1", 1);
+	setenv("FAULT_DIAG_SOCKETS_OK", "1", 1);
+	setenv("FAULT_DIAG_SOCKETS_FAIL", "3", 1);
+	pid = daemon_start(sock_path, (char *[]){ "--interval", "100", NULL });
+	unsetenv("LD_PRELOAD");
+	deadline = now_ms() + 10000;
+	while (status_num(sock_path, "generation") == 0 && now_ms() < deadline)
+		usleep(50000);
+	ck_assert_int_ge(status_num(sock_path, "generation"), 1);
+	ck_assert_int_ge(status_num(sock_path, "poll_errors"), 3);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
 Suite *daemon_suite(void)
 {
 	Suite *s = suite_create("daemon");
@@ -687,6 +716,7 @@ Suite *daemon_suite(void)
 	tcase_add_test(bad, two_hundred_clients_at_once);
 	tcase_add_test(bad, clients_vanishing_mid_answer_cost_nothing);
 	tcase_add_test(bad, too_many_clients_are_told_so);
+	tcase_add_test(bad, dump_survives_a_socket_it_cannot_renew);
 	suite_add_tcase(s, bad);
 	if (!can_switch_uid()) {
 		/* Said plainly, not counted as passed. */

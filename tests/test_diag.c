@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -236,6 +237,56 @@ START_TEST(truncated_and_oversized_messages)
 }
 END_TEST
 
+/*
+ * Lengths that wrap: 0xfffffffd..0xffffffff align to 0 (the walk never
+ * moved), 0xfffffff0 passed an (int) cast as -16. Each is refused at once.
+ */
+START_TEST(lengths_that_wrap_are_refused)
+{
+	static const uint32_t lens[] = { 0xfffffffdU, 0xfffffffeU, 0xffffffffU,
+					 0xfffffff0U, 0x80000000U, 0U,
+					 15U };
+	struct diag_result res = { 0 };
+	struct craft c = { 0 };
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(lens) / sizeof(*lens); i++) {
+		c.len = 0;
+		craft_sock(&c, AF_INET);
+		craft_sock(&c, AF_INET);
+		((struct nlmsghdr *)c.buf)->nlmsg_len = lens[i];
+		ck_assert_int_eq(craft_parse(&c, &res, &err), -1);
+		ck_assert_int_eq(err, EBADMSG);
+	}
+	diag_result_free(&res);
+}
+END_TEST
+
+/* An error code whose negation overflows is a bad message, not an errno. */
+START_TEST(error_codes_out_of_range_are_bad_messages)
+{
+	struct diag_result res = { 0 };
+	struct craft c = { 0 };
+	struct nlmsgerr *e;
+	int err;
+
+	craft_done(&c, INT_MIN);
+	ck_assert_int_eq(craft_parse(&c, &res, &err), -1);
+	ck_assert_int_eq(err, EBADMSG);
+	c.len = 0;
+	e = mnl_nlmsg_get_payload(craft_msg(&c, NLMSG_ERROR, sizeof(*e)));
+	e->error = INT_MIN;
+	ck_assert_int_eq(craft_parse(&c, &res, &err), -1);
+	ck_assert_int_eq(err, EBADMSG);
+	c.len = 0;
+	craft_done(&c, -ENOENT); /* a real one still reads as itself */
+	ck_assert_int_eq(craft_parse(&c, &res, &err), -1);
+	ck_assert_int_eq(err, ENOENT);
+	diag_result_free(&res);
+}
+END_TEST
+
 START_TEST(bad_attribute_is_rejected)
 {
 	struct craft c = { 0 };
@@ -353,6 +404,8 @@ Suite *diag_suite(void)
 	tcase_add_test(tc, recorded_dump_groups_as_designed);
 	tcase_add_test(tc, crafted_good_dump);
 	tcase_add_test(tc, truncated_and_oversized_messages);
+	tcase_add_test(tc, lengths_that_wrap_are_refused);
+	tcase_add_test(tc, error_codes_out_of_range_are_bad_messages);
 	tcase_add_test(tc, bad_attribute_is_rejected);
 	tcase_add_test(tc, kernel_errors_surface);
 	tcase_add_test(tc, interrupted_dump_is_eintr);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * shim.c - faults on demand for the daemon under test, by LD_PRELOAD.
+ * Each fault is off unless its variable is set:
+ *   FAULT_DIAG_SOCKETS_OK=N, FAULT_DIAG_SOCKETS_FAIL=M: after N sock_diag
+ *     sockets, the next M fail with EMFILE; later ones succeed again.
+ *   FAULT_DIAG_RECV_ENOBUFS_AT=N: the Nth receive on a sock_diag socket
+ *     fails with ENOBUFS, as when the kernel dropped part of a dump.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SHIM_FDS 4096
+
+static unsigned char shim_diag[SHIM_FDS]; /* fds that are sock_diag ones */
+
+static long shim_env(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 10) : def;
+}
+
+static void shim_mark(int fd, int diag)
+{
+	if (fd >= 0 && fd < SHIM_FDS)
+		shim_diag[fd] = (unsigned char)diag;
+}
+
+static int shim_is_diag(int fd)
+{
+	return fd >= 0 && fd < SHIM_FDS && shim_diag[fd];
+}
+
+int socket(int domain, int type, int protocol)
+{
+	static int (*real)(int, int, int);
+	static long made;
+	int diag = domain == AF_NETLINK && protocol == NETLINK_SOCK_DIAG;
+	int fd;
+
+	if (!real)
+		real = (int (*)(int, int, int))dlsym(RTLD_NEXT, "socket");
+	if (diag) {
+		long ok = shim_env("FAULT_DIAG_SOCKETS_OK", LONG_MAX);
+		long fail = shim_env("FAULT_DIAG_SOCKETS_FAIL", 0);
+
+		made++;
+		if (made > ok && made - ok <= fail) {
+			errno = EMFILE;
+			return -1;
+		}
+	}
+	fd = real(domain, type, protocol);
+	shim_mark(fd, diag);
+	return fd;
+}
+
+/* 1 when this receive on fd is the one to fail with ENOBUFS. */
+static int shim_recv_fails(int fd)
+{
+	static long calls;
+
+	if (!shim_is_diag(fd) ||
+	    ++calls != shim_env("FAULT_DIAG_RECV_ENOBUFS_AT", 0))
+		return 0;
+	errno = ENOBUFS;
+	return 1;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+		 struct sockaddr *from, socklen_t *fromlen)
+{
+	static ssize_t (*real)(int, void *, size_t, int, struct sockaddr *,
+			       socklen_t *);
+
+	if (!real)
+		real = (ssize_t(*)(int, void *, size_t, int, struct sockaddr *,
+				   socklen_t *))dlsym(RTLD_NEXT, "recvfrom");
+	return shim_recv_fails(fd) ? -1
+				   : real(fd, buf, len, flags, from, fromlen);
+}
+
+/* libmnl's own receive goes through recvmsg. */
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	static ssize_t (*real)(int, struct msghdr *, int);
+
+	if (!real)
+		real = (ssize_t(*)(int, struct msghdr *, int))dlsym(RTLD_NEXT,
+								    "recvmsg");
+	return shim_recv_fails(fd) ? -1 : real(fd, msg, flags);
+}
+
+int close(int fd)
+{
+	static int (*real)(int);
+
+	if (!real)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	shim_mark(fd, 0);
+	return real(fd);
+}
