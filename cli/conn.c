@@ -30,7 +30,29 @@ static void conn_fail(const char *path, int e)
 	     strerror(e));
 }
 
-void conn_open(struct conn *c, const char *path)
+/*
+ * The process that listens on path must be root, this user, or the user
+ * the caller named: anyone else may have bound a socket there first (in
+ * a shared directory, say) to serve a picture of their own making.
+ */
+static void conn_trust(const struct conn *c, uid_t owner)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		err(EXIT_DAEMON_ERROR, "who serves %s", c->path);
+	if (cred.uid == 0 || cred.uid == getuid() || cred.uid == geteuid() ||
+	    (owner != (uid_t)-1 && cred.uid == owner))
+		return;
+	errx(EXIT_DENIED,
+	     "%s is served by uid %u (pid %d), not by root: not trusting it; "
+	     "if sockwatchd runs as that user, say so with --socket-owner "
+	     "or SOCKWATCH_SOCKET_OWNER",
+	     c->path, (unsigned)cred.uid, (int)cred.pid);
+}
+
+void conn_open(struct conn *c, const char *path, uid_t owner)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { CONN_TIMEOUT_S, 0 };
@@ -45,6 +67,7 @@ void conn_open(struct conn *c, const char *path)
 		err(EXIT_DAEMON_ERROR, "socket");
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		conn_fail(path, errno);
+	conn_trust(c, owner);
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }

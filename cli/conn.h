@@ -4,6 +4,7 @@
 #define SOCKWATCHCTL_CONN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "proto.h"
 
@@ -25,8 +26,12 @@ struct conn {
 	size_t cap;
 };
 
-/* Connects to path; on failure prints what to do and exits 3, 4 or 1. */
-void conn_open(struct conn *c, const char *path);
+/*
+ * Connects to path; on failure prints what to do and exits 3, 4 or 1.
+ * The listener must be root, this user or owner ((uid_t)-1 for none), or
+ * it exits 4.
+ */
+void conn_open(struct conn *c, const char *path, uid_t owner);
 
 /* Sends one request line; exits 1 if the daemon went away. */
 void conn_send(struct conn *c, const struct proto_request *req);

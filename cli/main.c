@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 struct opts {
 	const char *socket;
+	const char *socket_owner; /* --socket-owner, $SOCKWATCH_SOCKET_OWNER */
 	int json;
 	int jsonl;
 	int pretty;
@@ -54,6 +56,10 @@ static void usage(FILE *f, int status)
 		"Options:\n"
 		"  -s, --socket PATH  sockwatchd's socket (default %s,\n"
 		"                     or $SOCKWATCH_SOCKET)\n"
+		"      --socket-owner USER\n"
+		"                     trust a daemon of USER as well as "
+		"root's\n"
+		"                     (or $SOCKWATCH_SOCKET_OWNER)\n"
 		"  -j, --json         one JSON document (see "
 		"sockwatch-json(7))\n"
 		"      --jsonl        the records as the daemon streams them\n"
@@ -164,6 +170,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "socket-owner", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "jsonl", no_argument, NULL, 'J' },
 		{ "pretty", no_argument, NULL, 'P' },
@@ -194,6 +201,9 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		switch (c) {
 		case 's':
 			o->socket = optarg;
+			break;
+		case 'O':
+			o->socket_owner = optarg;
 			break;
 		case 'j':
 			o->json = 1;
@@ -346,6 +356,27 @@ static int cmd_status(struct conn *c, const struct opts *o)
 	return 0;
 }
 
+/*
+ * The uid of a user named or numbered (a number needs no passwd entry: a
+ * dynamic user may have none); (uid_t)-1 for none given.
+ */
+static uid_t owner_uid(const char *user)
+{
+	const struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	if (!user || !*user)
+		return (uid_t)-1;
+	pw = getpwnam(user);
+	if (pw)
+		return pw->pw_uid;
+	n = strtoul(user, &end, 10);
+	if (*end || end == user || n >= (uid_t)-1)
+		errx(EXIT_USAGE, "--socket-owner: no user \"%s\"", user);
+	return (uid_t)n;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .table = { .header = 1, .members = 1 } };
@@ -353,6 +384,7 @@ int main(int argc, char **argv)
 	struct conn c;
 	int ret;
 
+	o.socket_owner = getenv("SOCKWATCH_SOCKET_OWNER");
 	o.socket = getenv("SOCKWATCH_SOCKET");
 	if (!o.socket || !*o.socket)
 		o.socket = DEFAULT_SOCKET;
@@ -369,7 +401,7 @@ int main(int argc, char **argv)
 	}
 	if (o.fresh && strcmp(cmd, "status") == 0)
 		errx(EXIT_USAGE, "--fresh goes with list, not status");
-	conn_open(&c, o.socket);
+	conn_open(&c, o.socket, owner_uid(o.socket_owner));
 	ret = strcmp(cmd, "list") == 0 ? cmd_list(&c, &o) : cmd_status(&c, &o);
 	conn_close(&c);
 	free(o.filter);

@@ -23,6 +23,10 @@ _sockwatchctl()
 	--top)
 		return
 		;;
+	--socket-owner)
+		COMPREPLY=($(compgen -u -- "$cur"))
+		return
+		;;
 	state | exclude | excl)
 		COMPREPLY=($(compgen -W 'all connected synchronized bucket big
 			established syn-sent syn-recv fin-wait-1 fin-wait-2
@@ -52,12 +56,12 @@ _sockwatchctl()
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		list | status) cmd=${words[i]}; break ;;
-		-s | --socket | --sort | --top) ((i++)) ;;
+		-s | --socket | --socket-owner | --sort | --top) ((i++)) ;;
 		esac
 	done
 
 	if [[ $cur == -* ]]; then
-		local opts='-s --socket -h --help -V --version'
+		local opts='-s --socket --socket-owner -h --help -V --version'
 		case $cmd in
 		list) opts+=' -j --json --jsonl -f --fresh -t --tcp -u --udp -4
 			--ipv4 -6 --ipv6 -l --listening -o --outbound -c --counts

@@ -36,6 +36,7 @@ struct daemon {
 	mode_t socket_mode;
 	gid_t socket_group; /* (gid_t)-1: none named */
 	int listen_fd;
+	struct sockfile sockfile; /* when the daemon bound it itself */
 	int activated; /* the socket came from systemd: not ours to unlink */
 	int sig_fd;
 	int timer_fd;
@@ -245,10 +246,10 @@ static void daemon_listen(struct daemon *d)
 		log_info("serving the socket systemd passed");
 		return;
 	}
-	d->listen_fd = sockfile_open(d->socket_path, d->socket_mode,
-				     d->socket_group, err, sizeof(err));
-	if (d->listen_fd < 0)
+	if (sockfile_open(&d->sockfile, d->socket_path, d->socket_mode,
+			  d->socket_group, err, sizeof(err)) < 0)
 		fatal("%s", err);
+	d->listen_fd = d->sockfile.fd;
 	log_info("serving %s", d->socket_path);
 }
 
@@ -349,10 +350,10 @@ static void daemon_stop(struct daemon *d)
 {
 	sd_notify_state("STOPPING=1");
 	control_free(d->ctl);
-	close(d->listen_fd);
-	if (!d->activated && unlink(d->socket_path) < 0 && errno != ENOENT)
-		log_warnx("cannot remove %s: %s", d->socket_path,
-			  strerror(errno));
+	if (d->activated)
+		close(d->listen_fd);
+	else
+		sockfile_close(&d->sockfile);
 	scan_fini(&d->scan);
 	links_close(d->links);
 	close(d->timer_fd);

@@ -1,149 +1,365 @@
 /* SPDX-License-Identifier: ISC */
-/* sockfile.c - the control socket in the file system. */
+/*
+ * sockfile.c - the control socket in the file system, safe by
+ * construction: the path is walked one component at a time with
+ * O_NOFOLLOW from a directory fd, the socket's directory is made or
+ * verified through its fd, the node is born with its mode (umask) and
+ * given its group without following links, and it is bound and removed
+ * relative to the directory fd. A local user who can write none of these
+ * directories cannot swap a link or a socket in between.
+ */
 #include "sockfile.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define SOCKFILE_BACKLOG 128
 
-static int sockfile_mkparent(const char *path, gid_t gid, char *err,
-			     size_t errsz)
-{
-	char dir[PATH_MAX];
-	char *slash;
+struct walk {
+	char *err;
+	size_t errsz;
+	uid_t uid; /* the daemon's: it may own the socket's directory */
+};
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0750) == 0) {
-		/* the group may reach the socket, nobody else may look */
-		if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0) {
-			snprintf(err, errsz, "cannot give %s to group %u: %s",
-				 dir, (unsigned)gid, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (errno == EEXIST)
-		return 0;
-	snprintf(err, errsz, "cannot create directory %s: %s", dir,
+/* "cannot DO WHAT: why", from errno. */
+static int walk_fail(struct walk *w, const char *what_to_do, const char *what)
+{
+	snprintf(w->err, w->errsz, "cannot %s %s: %s", what_to_do, what,
 		 strerror(errno));
 	return -1;
 }
 
-static int sockfile_bind(int fd, const struct sockaddr_un *sa)
+/* An ancestor may be shared (/tmp), but then sticky: nobody renames it. */
+static int walk_check_above(struct walk *w, int fd, const char *dir)
 {
-	mode_t old = umask(0177); /* born 0600; widened once it is set up */
-	int ret = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	int e = errno;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return walk_fail(w, "look at", dir);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		snprintf(w->err, w->errsz,
+			 "%s is writable by other users and not sticky, so "
+			 "they could replace what is below it: chmod go-w "
+			 "%s, or choose another --socket",
+			 dir, dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket's own directory: ours or root's, writable by nobody else. */
+static int walk_check_own(struct walk *w, int fd, const char *dir)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return walk_fail(w, "look at", dir);
+	if (st.st_uid != 0 && st.st_uid != w->uid) {
+		snprintf(w->err, w->errsz,
+			 "%s belongs to uid %u, who could replace the socket; "
+			 "the socket's directory must belong to root or to "
+			 "sockwatchd's user: chown it, or choose another "
+			 "--socket",
+			 dir, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(w->err, w->errsz,
+			 "%s is writable by %s, who could replace the socket; "
+			 "use a directory of sockwatchd's own (the default "
+			 "/run/sockwatch, or for example %s/sockwatch), or "
+			 "chmod go-w it",
+			 dir, st.st_mode & S_IWOTH ? "every user" : "its group",
+			 dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* A component that must be a real directory, never a link to one. */
+static int walk_open(struct walk *w, int at, const char *name, const char *dir,
+		     int flags)
+{
+	struct stat st;
+	int fd = openat(at, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		snprintf(w->err, w->errsz,
+			 "%s is a symbolic link, and sockwatchd follows none "
+			 "in the socket's path: give the path it points to",
+			 dir);
+		errno = ELOOP;
+		return -1;
+	}
+	if (errno != ENOENT)
+		walk_fail(w, "open directory", dir);
+	return -1;
+}
+
+/* Makes the socket's directory: 0750, the group's when there is one. */
+static int walk_mkdir(struct walk *w, int at, const char *name, const char *dir,
+		      gid_t gid)
+{
+	int fd;
+
+	if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
+		return walk_fail(w, "create directory", dir);
+	fd = walk_open(w, at, name, dir, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (walk_check_own(w, fd, dir) < 0)
+		goto fail;
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) {
+		walk_fail(w, "set the group of", dir);
+		goto fail;
+	}
+	/* the group may reach the socket, nobody else may look */
+	if (fchmod(fd, 0750) < 0) {
+		walk_fail(w, "set the mode of", dir);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* One component of the socket's directory; last is the directory itself. */
+static int walk_step(struct walk *w, int at, const char *comp, const char *dir,
+		     int last, gid_t gid)
+{
+	int fd;
+
+	if (!strcmp(comp, "..")) {
+		snprintf(w->err, w->errsz,
+			 "%s: the socket path may not go up with \"..\"", dir);
+		return -1;
+	}
+	fd = walk_open(w, at, comp, dir, last ? O_RDONLY : O_PATH);
+	if (fd < 0 && errno == ENOENT && !*w->err) {
+		if (last)
+			return walk_mkdir(w, at, comp, dir, gid);
+		snprintf(w->err, w->errsz, "%s does not exist", dir);
+	}
+	if (fd >= 0 &&
+	    (last ? walk_check_own : walk_check_above)(w, fd, dir) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The fd of the socket's directory dir (the path up to its last '/',
+ * written over while walked, so that messages name the part walked).
+ */
+static int walk_dir(struct walk *w, char *dir, gid_t gid)
+{
+	const char *top = dir[0] == '/' ? "/" : ".";
+	char *comp = dir;
+	int at = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (at < 0)
+		return walk_fail(w, "open", top);
+	comp += strspn(comp, "/");
+	if (!*comp) { /* the socket is right in "/" or "." */
+		close(at);
+		at = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (at >= 0 && walk_check_own(w, at, top) == 0)
+			return at;
+		if (at < 0)
+			walk_fail(w, "open", top);
+		else
+			close(at);
+		return -1;
+	}
+	for (;;) {
+		char *next = strchr(comp, '/');
+		int last = !next || !next[strspn(next, "/")];
+		int fd;
+
+		if (next)
+			*next = '\0';
+		fd = walk_step(w, at, comp, dir, last, gid);
+		close(at);
+		if (fd < 0 || last)
+			return fd;
+		*next = '/';
+		comp = next + 1 + strspn(next + 1, "/");
+		at = fd;
+	}
+}
+
+/* bind() and connect() have no *at() forms: they run from dir_fd. */
+static int sockfile_at(const struct sockfile *sf, int fd, int is_bind)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), ret = -1, e;
+
+	memcpy(sa.sun_path, sf->name, strlen(sf->name));
+	if (cwd < 0 || fchdir(sf->dir_fd) < 0)
+		goto out;
+	ret = is_bind ? bind(fd, (const struct sockaddr *)&sa, sizeof(sa))
+		      : connect(fd, (const struct sockaddr *)&sa, sizeof(sa));
+out:
+	e = errno;
+	if (cwd >= 0) {
+		if (fchdir(cwd) < 0 && ret == 0) {
+			e = errno;
+			ret = -1;
+		}
+		close(cwd);
+	}
+	errno = e;
+	return ret;
+}
+
+/* The node is born with its mode: nothing to chmod, nothing to race. */
+static int sockfile_bind(const struct sockfile *sf, mode_t mode)
+{
+	mode_t old = umask(~mode & 0777);
+	int ret = sockfile_at(sf, sf->fd, 1), e = errno;
 
 	umask(old);
 	errno = e;
 	return ret;
 }
 
-/* 1 when a live daemon answers on sa, 0 when nobody does. */
-static int sockfile_live(const struct sockaddr_un *sa)
+/* 1 when a live daemon answers on the node, 0 when nobody does. */
+static int sockfile_live(const struct sockfile *sf)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int live;
 
 	if (fd < 0)
 		return 0;
-	live = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	live = sockfile_at(sf, fd, 0) == 0;
 	close(fd);
 	return live;
 }
 
-/* Removes the file left by a daemon that died, after making sure. */
-static int sockfile_clear(const struct sockaddr_un *sa, char *err, size_t errsz)
+/* Removes the node left by a daemon that died, after making sure. */
+static int sockfile_clear(const struct sockfile *sf, const char *path,
+			  char *err, size_t errsz)
 {
 	struct stat st;
 
-	if (lstat(sa->sun_path, &st) < 0)
+	if (fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0; /* gone meanwhile */
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errsz,
 			 "%s exists and is not a socket; "
 			 "remove it or choose another --socket",
-			 sa->sun_path);
+			 path);
 		return -1;
 	}
-	if (sockfile_live(sa)) {
+	if (sockfile_live(sf)) {
 		snprintf(err, errsz,
 			 "another sockwatchd is serving %s; stop "
 			 "it first or choose another --socket",
-			 sa->sun_path);
+			 path);
 		return -1;
 	}
-	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
-		snprintf(err, errsz, "cannot remove stale %s: %s", sa->sun_path,
+	if (unlinkat(sf->dir_fd, sf->name, 0) < 0 && errno != ENOENT) {
+		snprintf(err, errsz, "cannot remove stale %s: %s", path,
 			 strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-static int sockfile_fail(int fd, char *err, size_t errsz, const char *what,
-			 const char *path)
+/* Bound (replacing a stale node), grouped and recorded; -1 with err set. */
+static int sockfile_make(struct sockfile *sf, const char *path, mode_t mode,
+			 gid_t gid, char *err, size_t errsz)
 {
-	if (what)
-		snprintf(err, errsz, "cannot %s %s: %s", what, path,
-			 strerror(errno));
-	close(fd);
+	const char *what = "bind";
+	struct stat st;
+
+	if (sockfile_bind(sf, mode) < 0) {
+		if (errno != EADDRINUSE)
+			goto fail;
+		if (sockfile_clear(sf, path, err, errsz) < 0)
+			return -1;
+		if (sockfile_bind(sf, mode) < 0)
+			goto fail;
+	}
+	what = "set the group of";
+	if (gid != (gid_t)-1 && fchownat(sf->dir_fd, sf->name, (uid_t)-1, gid,
+					 AT_SYMLINK_NOFOLLOW) < 0)
+		goto fail;
+	what = "look at";
+	if (fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto fail;
+	sf->dev = st.st_dev;
+	sf->ino = st.st_ino;
+	what = "listen on";
+	if (listen(sf->fd, SOCKFILE_BACKLOG) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errsz, "cannot %s %s: %s", what, path, strerror(errno));
 	return -1;
 }
 
-/* The group and mode asked for, set before anyone may connect. */
-static int sockfile_grant(int fd, const char *path, mode_t mode, gid_t gid,
-			  char *err, size_t errsz)
+int sockfile_open(struct sockfile *sf, const char *path, mode_t mode, gid_t gid,
+		  char *err, size_t errsz)
 {
-	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)
-		return sockfile_fail(fd, err, errsz, "set the group of", path);
-	if (chmod(path, mode) < 0)
-		return sockfile_fail(fd, err, errsz, "set the mode of", path);
-	return fd;
+	struct walk w = { err, errsz, geteuid() };
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	char dir[4096];
+
+	*err = '\0';
+	memset(sf, 0, sizeof(*sf));
+	sf->fd = sf->dir_fd = -1;
+	if (!*name || strlen(name) >= sizeof(sf->name) ||
+	    strlen(path) >= sizeof(dir)) {
+		snprintf(err, errsz,
+			 "%s: not a socket path (a file name of at most "
+			 "%zu bytes in a directory)",
+			 path, sizeof(sf->name) - 1);
+		return -1;
+	}
+	memcpy(sf->name, name, strlen(name) + 1);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0,
+		 path);
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	sf->dir_fd = walk_dir(&w, dir, gid);
+	if (sf->dir_fd < 0)
+		return -1;
+	sf->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sf->fd < 0)
+		snprintf(err, errsz, "socket: %s", strerror(errno));
+	if (sf->fd < 0 || sockfile_make(sf, path, mode, gid, err, errsz) < 0) {
+		if (sf->fd >= 0)
+			close(sf->fd);
+		close(sf->dir_fd);
+		sf->fd = sf->dir_fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
-int sockfile_open(const char *path, mode_t mode, gid_t gid, char *err,
-		  size_t errsz)
+void sockfile_close(struct sockfile *sf)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	struct stat st;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errsz, "socket path too long (%zu bytes at most)",
-			 sizeof(sa.sun_path) - 1);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path));
-	if (sockfile_mkparent(path, gid, err, errsz) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		snprintf(err, errsz, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (sockfile_bind(fd, &sa) < 0) {
-		if (errno != EADDRINUSE)
-			return sockfile_fail(fd, err, errsz, "bind", path);
-		if (sockfile_clear(&sa, err, errsz) < 0)
-			return sockfile_fail(fd, err, errsz, NULL, path);
-		if (sockfile_bind(fd, &sa) < 0)
-			return sockfile_fail(fd, err, errsz, "bind", path);
-	}
-	if (sockfile_grant(fd, path, mode, gid, err, errsz) < 0)
-		return -1;
-	if (listen(fd, SOCKFILE_BACKLOG) < 0)
-		return sockfile_fail(fd, err, errsz, "listen on", path);
-	return fd;
+	if (sf->fd >= 0)
+		close(sf->fd);
+	if (sf->dir_fd >= 0 &&
+	    fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == sf->dev && st.st_ino == sf->ino)
+		unlinkat(sf->dir_fd, sf->name, 0);
+	if (sf->dir_fd >= 0)
+		close(sf->dir_fd);
+	sf->fd = sf->dir_fd = -1;
 }

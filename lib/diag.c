@@ -293,12 +293,11 @@ int diag_parse(struct diag_parser *p, const void *buf, size_t len)
  */
 static ssize_t diag_recv(struct diag *d)
 {
-	struct sockaddr_nl from;
-	socklen_t fromlen;
-	ssize_t n;
-
 	for (;;) {
-		fromlen = sizeof(from);
+		struct sockaddr_nl from = { 0 };
+		socklen_t fromlen = sizeof(from);
+		ssize_t n;
+
 		n = recvfrom(mnl_socket_get_fd(d->nl), d->buf, DIAG_BUFSZ, 0,
 			     (struct sockaddr *)&from, &fromlen);
 		if (n < 0 && errno == EINTR)

@@ -204,8 +204,8 @@ START_TEST(bash_completion)
 		run_cmd((char *[]){ "bash", "-c", (char *)script, NULL }, &out,
 			&err),
 		0);
-	ck_assert_str_eq(out, "list status\n--socket --sort\nlistening\n"
-			      "queue\nrole\n");
+	ck_assert_str_eq(out, "list status\n--socket --socket-owner --sort\n"
+			      "listening\nqueue\nrole\n");
 	free(out);
 	free(err);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* test_daemon.c - the socket file, signals, and clients that misbehave. */
 #include <check.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -178,6 +179,77 @@ START_TEST(non_socket_file_is_not_removed)
 	fclose(f);
 	ck_assert_int_eq(daemon_must_fail("is not a socket"), 1);
 	ck_assert_int_eq(access(sock_path, F_OK), 0);
+}
+END_TEST
+
+/*
+ * sockwatchd on path must refuse to start, saying why (within 10 s: a
+ * daemon that takes the path would serve until timeout stops it).
+ */
+static void daemon_refuses(const char *path, const char *why)
+{
+	char *out, *err;
+	int rc = run_cmd((char *[]){ "timeout", "10", BUILD_DIR "/sockwatchd",
+				     "--socket", (char *)path, NULL },
+			 &out, &err);
+
+	ck_assert_msg(rc != 0 && rc != 124, "%s: exit %d, not refused", path,
+		      rc);
+	ck_assert_msg(strstr(err, why) != NULL, "%s: said \"%s\", not \"%s\"",
+		      path, err, why);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	free(out);
+	free(err);
+}
+
+static void dir_make(const char *sub, mode_t mode, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", dir, sub);
+	ck_assert_int_eq(mkdir(path, mode), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* No component of the socket's path is followed if it is a link. */
+START_TEST(symlinked_path_components_are_refused)
+{
+	char real[256], link[256], path[300];
+
+	dir_make("real", 0755, real, sizeof(real));
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink(real, link), 0);
+	snprintf(path, sizeof(path), "%s/s.sock", link); /* the socket's dir */
+	daemon_refuses(path, "is a symbolic link");
+	snprintf(path, sizeof(path), "%s/sub/s.sock", link); /* above it */
+	daemon_refuses(path, "is a symbolic link");
+	snprintf(path, sizeof(path), "%s/s.sock", real);
+	ck_assert_int_ne(access(path, F_OK), 0); /* nothing bound through it */
+}
+END_TEST
+
+/*
+ * A directory others may write is no place for the socket: they could
+ * swap it for their own (the daemon refused to start in /tmp after a
+ * squatter bound there, and clients talked to the squatter). A shared
+ * sticky directory may hold the daemon's own subdirectory.
+ */
+START_TEST(shared_directories_are_refused)
+{
+	char open_dir[256], sticky[256], path[300];
+	pid_t pid;
+
+	dir_make("open", 0777, open_dir, sizeof(open_dir));
+	snprintf(path, sizeof(path), "%s/s.sock", open_dir);
+	daemon_refuses(path, "writable by every user");
+	ck_assert_int_eq(chmod(open_dir, 0770), 0);
+	daemon_refuses(path, "writable by its group");
+	dir_make("tmp", 01777, sticky, sizeof(sticky));
+	snprintf(path, sizeof(path), "%s/s.sock", sticky);
+	daemon_refuses(path, "writable by every user");
+	snprintf(path, sizeof(path), "%s/open/sub/s.sock", dir);
+	daemon_refuses(path, "not sticky");
+	snprintf(path, sizeof(path), "%s/own/s.sock", sticky);
+	pid = daemon_start(path, NULL); /* its own subdirectory: fine */
+	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST
 
@@ -545,6 +617,20 @@ static int can_switch_uid(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* fork() whose child runs as uid and gid 65534 and dies with the test. */
+static pid_t fork_as_nobody(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_dies_with_parent();
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+	}
+	return pid;
+}
+
 /* A listener on ep held by a process of uid 65534; returns its pid. */
 static pid_t listener_as_nobody(const char *ep)
 {
@@ -553,12 +639,8 @@ static pid_t listener_as_nobody(const char *ep)
 	char c;
 
 	ck_assert_int_eq(pipe(pfd), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	pid = fork_as_nobody();
 	if (pid == 0) {
-		child_dies_with_parent();
-		if (setgid(65534) || setuid(65534))
-			_exit(1);
 		net_listen(ep, 1, 0, NULL);
 		(void)!write(pfd[1], "r", 1);
 		pause();
@@ -659,6 +741,122 @@ START_TEST(socket_group_and_mode_are_set)
 }
 END_TEST
 
+/* A directory of uid 65534 under the test's own, which nobody may search. */
+static void nobody_dir(const char *sub, mode_t mode, char *path, size_t size)
+{
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	dir_make(sub, mode, path, size);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+}
+
+/* An existing directory another user owns is not trusted with the socket. */
+START_TEST(foreign_directory_is_refused)
+{
+	char nob[256], path[300];
+
+	nobody_dir("nob", 0755, nob, sizeof(nob));
+	snprintf(path, sizeof(path), "%s/s.sock", nob);
+	daemon_refuses(path, "belongs to uid 65534");
+}
+END_TEST
+
+/*
+ * The race that turned a root-owned 0600 file into 0666: a user who may
+ * write the socket's directory swaps a symbolic link in for the socket
+ * while the daemon starts. Thirty starts against an attacker swapping as
+ * fast as it can (20,000 swaps at most): every start is refused, and the
+ * file keeps its owner and mode.
+ */
+START_TEST(symlink_race_changes_no_other_file)
+{
+	char shared[256], path[300], secret[300];
+	struct stat st;
+	pid_t attacker;
+	int i, fd;
+
+	nobody_dir("shared", 0777, shared, sizeof(shared));
+	snprintf(path, sizeof(path), "%s/s.sock", shared);
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	fd = open(secret, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	attacker = fork_as_nobody();
+	if (attacker == 0) {
+		for (i = 0; i < 20000; i++) {
+			unlink(path);
+			if (symlink(secret, path) < 0)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 30; i++) {
+		char *out, *err;
+		int rc = run_cmd((char *[]){ "timeout", "10",
+					     BUILD_DIR "/sockwatchd",
+					     "--socket", path, "--socket-mode",
+					     "0666", NULL },
+				 &out, &err);
+
+		ck_assert_msg(rc != 0 && rc != 124, "start %d was not refused",
+			      i);
+		free(out);
+		free(err);
+	}
+	kill(attacker, SIGKILL);
+	waitpid(attacker, NULL, 0);
+	ck_assert_int_eq(stat(secret, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(st.st_uid, 0);
+}
+END_TEST
+
+/*
+ * A socket bound by another user (here a real sockwatchd of uid 65534 in
+ * its own directory) is not trusted by sockwatchctl, unless the caller
+ * names that user as the daemon's.
+ */
+START_TEST(cli_refuses_a_socket_another_user_serves)
+{
+	char nob[256], path[300], *out, *err;
+	uint64_t deadline = now_ms() + 10000;
+	pid_t pid;
+	int fd = -1;
+
+	nobody_dir("nob", 0755, nob, sizeof(nob));
+	snprintf(path, sizeof(path), "%s/s.sock", nob);
+	pid = fork_as_nobody();
+	if (pid == 0) {
+		execl(BUILD_DIR "/sockwatchd", "sockwatchd", "--socket", path,
+		      "--log-level", "warning", (char *)NULL);
+		_exit(127);
+	}
+	while (now_ms() < deadline && (fd = client_connect(path)) < 0)
+		usleep(20000);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(
+		ctl_run(path, (char *[]){ "status", NULL }, &out, &err), 4);
+	ck_assert_msg(strstr(err, "served by uid 65534") != NULL, "%s", err);
+	ck_assert_ptr_null(strstr(out, "\"type\""));
+	free(out);
+	free(err);
+	ck_assert_int_eq(
+		ctl_run(path,
+			(char *[]){ "--socket-owner", "65534", "status", NULL },
+			&out, &err),
+		0);
+	free(out);
+	free(err);
+	setenv("SOCKWATCH_SOCKET_OWNER", "65534", 1);
+	ck_assert_int_eq(
+		ctl_run(path, (char *[]){ "status", NULL }, &out, &err), 0);
+	unsetenv("SOCKWATCH_SOCKET_OWNER");
+	free(out);
+	free(err);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
 /*
  * A dump that loses messages (ENOBUFS) while no new sock_diag socket can
  * be had (EMFILE, three times over): each failed poll is counted and the
@@ -702,6 +900,8 @@ Suite *daemon_suite(void)
 	tcase_add_test(file, live_daemon_is_not_replaced);
 	tcase_add_test(file, non_socket_file_is_not_removed);
 	tcase_add_test(file, usage_errors_exit_2);
+	tcase_add_test(file, symlinked_path_components_are_refused);
+	tcase_add_test(file, shared_directories_are_refused);
 	tcase_add_test(file, sighup_keeps_clients);
 	tcase_add_test(file, ready_after_first_picture_and_stopping);
 	tcase_add_test(file, socket_activation_uses_fd_3_and_leaves_the_file);
@@ -720,8 +920,9 @@ Suite *daemon_suite(void)
 	suite_add_tcase(s, bad);
 	if (!can_switch_uid()) {
 		/* Said plainly, not counted as passed. */
-		fprintf(stderr, "daemon: the access policy and socket group "
-				"tests need real root (other uids and gids); "
+		fprintf(stderr, "daemon: the access policy, socket group and "
+				"hostile user tests need real root (other "
+				"uids and gids); "
 				"this run has only uid 0 in a user namespace: "
 				"NOT RUN\n");
 		return s;
@@ -730,6 +931,9 @@ Suite *daemon_suite(void)
 	tcase_set_timeout(policy, 60);
 	tcase_add_test(policy, others_see_sockets_but_only_their_own_processes);
 	tcase_add_test(policy, socket_group_and_mode_are_set);
+	tcase_add_test(policy, foreign_directory_is_refused);
+	tcase_add_test(policy, symlink_race_changes_no_other_file);
+	tcase_add_test(policy, cli_refuses_a_socket_another_user_serves);
 	suite_add_tcase(s, policy);
 	return s;
 }
