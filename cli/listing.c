@@ -28,7 +28,7 @@ static void listing_error(json_t *err)
 	snprintf(text, sizeof(text), "%s (%s)", msg ? msg : "no message",
 		 code ? code : "no code");
 	json_decref(err);
-	errx(status, "sockwatchd: %s", text);
+	errx(status, "sockwatchd: %s", render_safe(text));
 }
 
 json_t *listing_record(const char *line, size_t len, const char *want)
@@ -341,10 +341,11 @@ static int listing_summary(struct conn *c, FILE *out, json_t *head,
 		json_t *v;
 		int first = 1;
 
-		fprintf(out, "  %s:", proto);
+		fprintf(out, "  %s:", render_safe(proto));
 		json_object_foreach (acc, state, v) {
 			fprintf(out, "%s %lld %s", first ? "" : ",",
-				(long long)json_integer_value(v), state);
+				(long long)json_integer_value(v),
+				render_safe(state));
 			first = 0;
 		}
 		fputc('\n', out);

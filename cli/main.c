@@ -17,6 +17,7 @@
 #include "hostnames.h"
 #include "listing.h"
 #include "render.h"
+#include "utf8.h"
 
 #define DEFAULT_SOCKET "/run/sockwatch/sockwatchd.sock"
 
@@ -356,6 +357,18 @@ static int cmd_status(struct conn *c, const struct opts *o)
 	return 0;
 }
 
+/* The daemon reads JSON, which is UTF-8: other bytes cannot be sent. */
+static void filter_check_utf8(const char *filter)
+{
+	long bad = filter ? utf8_bad_at(filter) : -1;
+
+	if (bad >= 0)
+		errx(EXIT_USAGE,
+		     "the filter is not UTF-8: byte %ld (0x%02x) starts no "
+		     "character; check the locale the words were typed in",
+		     bad + 1, (unsigned char)filter[bad]);
+}
+
 /*
  * The uid of a user named or numbered (a number needs no passwd entry: a
  * dynamic user may have none); (uid_t)-1 for none given.
@@ -395,6 +408,7 @@ int main(int argc, char **argv)
 	if (optind + 1 < argc && strcmp(cmd, "list") != 0)
 		usage(stderr, EXIT_USAGE);
 	o.filter = join_words(argv + optind + 1, argc - optind - 1);
+	filter_check_utf8(o.filter);
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "status") != 0) {
 		warnx("unknown command \"%s\"", cmd);
 		usage(stderr, EXIT_USAGE);

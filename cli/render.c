@@ -4,8 +4,11 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "utf8.h"
 
 /* Set once by render_setup, before the first line. */
 static struct {
@@ -13,7 +16,8 @@ static struct {
 	int color;
 	const char *mid, *last; /* before a member line */
 	int addr_w;		/* of the Local and Remote columns */
-} style = { 0, 0, "  |-", "  `-", 27 };
+	int utf8;		/* the terminal takes UTF-8 */
+} style = { 0, 0, "  |-", "  `-", 27, 0 };
 
 #define ADDR_W style.addr_w
 
@@ -25,6 +29,7 @@ void render_setup(int resolve, int color, int utf8, int width)
 	style.addr_w = w < 20 ? 20 : w > 60 ? 60 : w;
 	style.resolve = resolve;
 	style.color = color;
+	style.utf8 = utf8;
 	if (utf8) {
 		style.mid = "  \u251c\u2500";
 		style.last = "  \u2514\u2500";
@@ -81,6 +86,42 @@ static void resolve(const char *proto, const char *addr, int port, char *host,
 			    (socklen_t)hostsz, NULL, 0, NI_NAMEREQD);
 }
 
+/* 1 for a character a terminal takes as a command: C0, DEL, C1. */
+static int render_control(const unsigned char *p, size_t n)
+{
+	return (n == 1 && (p[0] < 0x20 || p[0] == 0x7f)) ||
+	       (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+}
+
+const char *render_safe(const char *s)
+{
+	static char ring[8][1024];
+	static unsigned next;
+	char *out = ring[next++ % 8];
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s), o = 0;
+
+	while (left > 0 && o + 16 < sizeof(ring[0])) { /* room for 4 \\xNN */
+		size_t n = style.utf8 ? utf8_seq(p, left) : *p < 0x80;
+
+		if (n == 0 || render_control(p, n)) {
+			size_t k;
+
+			n = n ? n : 1;
+			for (k = 0; k < n; k++)
+				o += (size_t)snprintf(out + o, 5, "\\x%02x",
+						      p[k]);
+		} else {
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		left -= n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static json_int_t num(json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
@@ -91,6 +132,12 @@ static const char *str(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : "";
+}
+
+/* A string of the daemon's as it may reach the terminal. */
+static const char *txt(json_t *o, const char *key)
+{
+	return render_safe(str(o, key));
 }
 
 /* ss's way: [v6]:port, addr%dev:port, * for a zero port. */
@@ -111,8 +158,9 @@ static const char *render_endpoint(json_t *ep, const char *dev,
 		addr = host;
 		v6 = 0;
 	}
-	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", addr, v6 ? "]" : "",
-		 dev ? "%" : "", dev ? dev : "", portbuf);
+	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", render_safe(addr),
+		 v6 ? "]" : "", dev ? "%" : "", dev ? render_safe(dev) : "",
+		 portbuf);
 	return buf;
 }
 
@@ -124,7 +172,7 @@ static void render_counts(json_t *counts, FILE *out)
 
 	json_object_foreach (counts, key, val) {
 		fprintf(out, "%s%lld %s", first ? "  " : ", ",
-			(long long)json_integer_value(val), key);
+			(long long)json_integer_value(val), render_safe(key));
 		first = 0;
 	}
 }
@@ -148,7 +196,7 @@ static void render_procs(json_t *procs, FILE *out)
 				       comm);
 		if (seen)
 			continue;
-		fprintf(out, " %s(", comm);
+		fprintf(out, " %s(", render_safe(comm));
 		seen = 0;
 		json_array_foreach (procs, j, q)
 			if (!strcmp(str(q, "comm"), comm))
@@ -168,10 +216,10 @@ static void render_owners(json_t *procs, FILE *out)
 		return;
 	fputs(" ", out);
 	render_procs(procs, out);
-	fprintf(out, " %s", str(first, "user"));
+	fprintf(out, " %s", txt(first, "user"));
 	unit = json_string_value(json_object_get(first, "unit"));
 	if (unit)
-		fprintf(out, " %s", unit);
+		fprintf(out, " %s", render_safe(unit));
 }
 
 /* A word padded to width, painted without the paint counting. */
@@ -196,7 +244,7 @@ static void render_socket(json_t *s, const char *proto, const char *glyph,
 	render_endpoint(json_object_get(s, "remote"), NULL, proto, remote,
 			sizeof(remote));
 	fprintf(out, "%s ", glyph);
-	put_padded(out, str(s, "state"), 11);
+	put_padded(out, txt(s, "state"), 11);
 	fprintf(out, " %-*s %-*s %lld/%lld", ADDR_W, local, ADDR_W, remote,
 		(long long)num(s, "rqueue"), (long long)num(s, "wqueue"));
 	if (json_array_size(procs))
@@ -233,7 +281,7 @@ void render_group(json_t *g, FILE *out, int members)
 			str(g, "proto"), text, sizeof(text));
 	fprintf(out, "%s %s%s %s",
 		paint(listen ? "LISTEN  " : "OUTBOUND", buf, sizeof(buf)),
-		str(g, "proto"), strcmp(str(ep, "family"), "inet6") ? " " : "6",
+		txt(g, "proto"), strcmp(str(ep, "family"), "inet6") ? " " : "6",
 		listen ? "" : "-> ");
 	fprintf(out, "%s", text);
 	if (json_is_true(json_object_get(g, "local")))
@@ -251,8 +299,8 @@ void render_group(json_t *g, FILE *out, int members)
 void render_header(json_t *h, FILE *out, int members)
 {
 	fprintf(out, "%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n",
-		str(h, "host"), (long long)num(h, "generation"),
-		str(h, "taken_at"), (double)num(h, "age_ms") / 1000.0,
+		txt(h, "host"), (long long)num(h, "generation"),
+		txt(h, "taken_at"), (double)num(h, "age_ms") / 1000.0,
 		(double)num(h, "scan_us") / 1000.0,
 		json_is_false(json_object_get(h, "udp_available"))
 			? "; UDP unavailable (no udp_diag)"
@@ -281,12 +329,12 @@ static void render_attribution(json_t *st, FILE *out)
 	fprintf(out,
 		"owners:   %s, %lld processes, %lld unreadable, %lld sockets "
 		"unowned, %.1f ms a poll\n",
-		str(st, "attribution"), (long long)num(st, "procs_known"),
+		txt(st, "attribution"), (long long)num(st, "procs_known"),
 		(long long)num(st, "procs_denied"),
 		(long long)num(st, "sockets_unowned"),
 		(double)num(st, "attribution_us") / 1000.0);
 	if (note)
-		fprintf(out, "          %s\n", note);
+		fprintf(out, "          %s\n", render_safe(note));
 }
 
 void render_status(json_t *st, FILE *out)
@@ -294,7 +342,7 @@ void render_status(json_t *st, FILE *out)
 	json_int_t up = num(st, "uptime_ms") / 1000;
 
 	fprintf(out, "sockwatchd %s, pid %lld, up %lldd %02lld:%02lld:%02lld\n",
-		str(st, "version"), (long long)num(st, "pid"),
+		txt(st, "version"), (long long)num(st, "pid"),
 		(long long)(up / 86400), (long long)(up / 3600 % 24),
 		(long long)(up / 60 % 60), (long long)(up % 60));
 	fprintf(out,

@@ -13,6 +13,16 @@
  */
 void render_setup(int resolve, int color, int utf8, int width);
 
+/*
+ * s as a terminal may be shown it: control characters (C0, DEL, and C1
+ * in UTF-8), bytes that start no well-formed UTF-8 and, outside a UTF-8
+ * locale, every byte past ASCII are written \xNN, as ss and systemd do.
+ * A process may name itself "\x1b[2J" or put a newline in its name; the
+ * table must not clear a screen or forge a line. The text lives in one
+ * of eight rotating buffers (1 KiB each): enough for one printed line.
+ */
+const char *render_safe(const char *s);
+
 /* The line about the picture, and the column titles with members. */
 void render_header(json_t *head, FILE *out, int members);
 

@@ -112,7 +112,9 @@ static gid_t parse_group(const char *name)
 		return gr->gr_gid;
 	errno = 0;
 	v = strtoul(name, &end, 10);
-	if (errno || end == name || *end || v >= (gid_t)-1) {
+	/* a number must name a group too: a typo would grant a stranger */
+	if (errno || end == name || *end || v >= (gid_t)-1 ||
+	    !getgrgid((gid_t)v)) {
 		fprintf(stderr, "sockwatchd: no group \"%s\"\n", name);
 		exit(2);
 	}

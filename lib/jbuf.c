@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 int jbuf_reserve(struct jbuf *b, size_t n)
 {
 	size_t cap;
@@ -64,22 +66,34 @@ static void jbuf_escape(struct jbuf *b, unsigned char c)
 }
 
 /*
- * The strings written here are host and interface names, which the
- * kernel keeps as bytes that need not be UTF-8; bytes >= 0x80 become '?'
- * so that the output is always valid JSON.
+ * Well-formed UTF-8 goes through as it is, so a name is exact in JSON.
+ * Control characters (C0, DEL and C1) are escaped, so that JSON printed
+ * to a terminal cannot command it. The kernel keeps command,
+ * host and interface names as bytes that need not be UTF-8: a byte that
+ * starts no well-formed sequence becomes U+FFFD, so that the output is
+ * always valid JSON.
  */
 void jbuf_str(struct jbuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
 
 	jbuf_put(b, "\"", 1);
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == '"' || *p == '\\')
+	while (left > 0) {
+		size_t n = utf8_seq(p, left);
+
+		if (n == 1 &&
+		    (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\'))
 			jbuf_escape(b, *p);
-		else if (*p < 0x80)
-			jbuf_put(b, (const char *)p, 1);
+		else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+			jbuf_escape(b, p[1]); /* U+0080..U+009F */
+		else if (n > 0)
+			jbuf_put(b, (const char *)p, n);
 		else
-			jbuf_put(b, "?", 1);
+			jbuf_put(b, "\\ufffd", 6);
+		n = n ? n : 1;
+		p += n;
+		left -= n;
 	}
 	jbuf_put(b, "\"", 1);
 }

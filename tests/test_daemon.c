@@ -276,6 +276,14 @@ START_TEST(usage_errors_exit_2)
 	ck_assert_ptr_nonnull(strstr(out, "--interval MS"));
 	free(out);
 	free(err);
+	/* a number must name a group, as a name must (tests/run has 4242) */
+	ck_assert_int_eq(run_cmd((char *[]){ BUILD_DIR "/sockwatchd",
+					     "--socket-group", "4243", NULL },
+				 &out, &err),
+			 2);
+	ck_assert_ptr_nonnull(strstr(err, "no group \"4243\""));
+	free(out);
+	free(err);
 }
 END_TEST
 
@@ -631,27 +639,6 @@ static pid_t fork_as_nobody(void)
 	return pid;
 }
 
-/* A listener on ep held by a process of uid 65534; returns its pid. */
-static pid_t listener_as_nobody(const char *ep)
-{
-	int pfd[2];
-	pid_t pid;
-	char c;
-
-	ck_assert_int_eq(pipe(pfd), 0);
-	pid = fork_as_nobody();
-	if (pid == 0) {
-		net_listen(ep, 1, 0, NULL);
-		(void)!write(pfd[1], "r", 1);
-		pause();
-		_exit(0);
-	}
-	ck_assert_int_eq(read(pfd[0], &c, 1), 1);
-	close(pfd[0]);
-	close(pfd[1]);
-	return pid;
-}
-
 /* sockwatchctl list --json --fresh as uid, with groups (or none). */
 static json_t *list_as(const char *uid, const char *groups)
 {
@@ -697,7 +684,7 @@ START_TEST(others_see_sockets_but_only_their_own_processes)
 	/* the socket right in the test's directory, open to everyone */
 	snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
 	ck_assert_int_eq(chmod(dir, 0755), 0);
-	nobody = listener_as_nobody("127.0.0.1:7100");
+	nobody = listener_child("127.0.0.1:7100", NULL, 1);
 	net_listen("127.0.0.1:7101", 1, 0, NULL);
 	daemon = daemon_start(sock_path,
 			      (char *[]){ "--socket-group", "4242",

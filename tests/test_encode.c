@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "encode.h"
+#include "jbuf.h"
 #include "snapshot.h"
 #include "tests.h"
+#include "utf8.h"
 #include "util.h"
 
 static const char *namer(void *ctx, uint32_t ifindex)
@@ -177,9 +179,45 @@ START_TEST(outbound_groups_and_udp_states)
 }
 END_TEST
 
+/* UTF-8 through as it is; anything else escaped or U+FFFD, always JSON. */
+START_TEST(strings_are_exact_utf8_or_replaced)
+{
+	static const struct {
+		const char *in, *json;
+	} cases[] = {
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "\xe2\x82\xac \xf0\x9f\x90\x8d",
+		  "\"\xe2\x82\xac \xf0\x9f\x90\x8d\"" },
+		{ "\x1b[2J\x7f", "\"\\u001b[2J\\u007f\"" },
+		{ "\xc2\x9b", "\"\\u009b\"" },	      /* C1 CSI, escaped */
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" }, /* overlong '/' */
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "ab\xe2\x82", "\"ab\\ufffd\\ufffd\"" }, /* cut short */
+		{ "\x80x", "\"\\ufffdx\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct jbuf b = { 0 };
+		json_t *v;
+
+		jbuf_str(&b, cases[i].in);
+		jbuf_put(&b, "", 1);
+		ck_assert_str_eq(b.p, cases[i].json);
+		v = json_loads(b.p, JSON_DECODE_ANY, NULL);
+		ck_assert_msg(v != NULL, "case %zu is not JSON", i);
+		json_decref(v);
+		jbuf_free(&b);
+	}
+	ck_assert_int_eq(utf8_bad_at("caf\xc3\xa9"), -1);
+	ck_assert_int_eq(utf8_bad_at("caf\xe9"), 3);
+}
+END_TEST
+
 START_TEST(header_and_end)
 {
-	struct snapshot *s = sample("ho\"st\n\xc3\xa9");
+	struct snapshot *s = sample("ho\"st\n\xc3\xa9\xff");
 	struct jbuf b = { 0 };
 	struct encode_totals t;
 	json_t *h, *e;
@@ -191,7 +229,7 @@ START_TEST(header_and_end)
 	ck_assert_str_eq(json_string_value(json_object_get(h, "schema")),
 			 "sockwatch/1");
 	ck_assert_str_eq(json_string_value(json_object_get(h, "host")),
-			 "ho\"st\n??");
+			 "ho\"st\n\xc3\xa9\xef\xbf\xbd");
 	ck_assert_str_eq(json_string_value(json_object_get(h, "taken_at")),
 			 "2025-11-24T16:00:00.007Z");
 	ck_assert_int_eq(json_integer_value(json_object_get(h, "age_ms")), 250);
@@ -268,6 +306,7 @@ Suite *encode_suite(void)
 	tcase_add_test(tc, devices_named_escaped_or_by_index);
 	tcase_add_test(tc, outbound_groups_and_udp_states);
 	tcase_add_test(tc, header_and_end);
+	tcase_add_test(tc, strings_are_exact_utf8_or_replaced);
 	tcase_add_test(tc, cache_is_the_groups_in_order);
 	tcase_add_test(tc, records_validate_against_schema);
 	suite_add_tcase(s, tc);

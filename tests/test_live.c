@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -765,6 +766,62 @@ START_TEST(views_of_the_table)
 }
 END_TEST
 
+/*
+ * Names as processes give them: UTF-8 goes through the filter and back
+ * exact; escape sequences and newlines reach the table escaped, never
+ * raw, and the JSON exact; a filter that is not UTF-8 is refused.
+ */
+START_TEST(names_reach_the_terminal_escaped)
+{
+	static const char evil[] = "\x1b[2J\x1b[31mevil";
+	char *out, *err, want[64];
+	json_t *doc, *g;
+
+	listener_child("127.0.0.1:8090", "caf\xc3\xa9", 0);
+	listener_child("127.0.0.1:8091", evil, 0);
+	listener_child("127.0.0.1:8092", "a\nLISTEN fake", 0);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--fresh", "--color=never",
+					     "proc caf\xc3\xa9", NULL },
+				 &out, &err),
+			 0);
+	snprintf(want, sizeof(want), "caf\xc3\xa9(");
+	ck_assert_msg(strstr(out, want) && strstr(out, "127.0.0.1:8090"), "%s",
+		      out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--fresh", "--color=never",
+				    "sport >= :8091 and sport <= :8092", NULL },
+			&out, &err),
+		0);
+	ck_assert_msg(strstr(out, "\\x1b[2J\\x1b[31mevil("), "%s", out);
+	ck_assert_msg(strstr(out, "a\\x0aLISTEN fake("), "%s", out);
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+	ck_assert_ptr_null(strstr(out, "\nLISTEN fake"));
+	free(out);
+	free(err);
+	doc = list_filtered("sport = :8091");
+	g = json_array_get(json_object_get(doc, "groups"), 0);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(g, "processes"), 0),
+			"comm")),
+		evil);
+	json_decref(doc);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "proc caf\xe9", NULL },
+				 &out, &err),
+			 2);
+	ck_assert_msg(strstr(err, "not UTF-8"), "%s", err);
+	free(out);
+	free(err);
+	unsetenv("LC_ALL");
+}
+END_TEST
+
 /* ss's filters, all grammar forms: the same sockets as ss, or refused. */
 START_TEST(filters_match_ss)
 {
@@ -919,6 +976,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, views_of_the_table);
 	tcase_add_test(tc, cached_answer_until_fresh);
 	tcase_add_test(tc, table_for_a_person);
+	tcase_add_test(tc, names_reach_the_terminal_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net.h"
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -385,4 +387,30 @@ long rss_kib(pid_t pid)
 			break;
 	fclose(f);
 	return kib;
+}
+
+pid_t listener_child(const char *ep, const char *comm, int as_nobody)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_dies_with_parent();
+		if (as_nobody && (setgid(65534) || setuid(65534)))
+			_exit(1);
+		if (comm)
+			prctl(PR_SET_NAME, comm);
+		net_listen(ep, 1, 0, NULL);
+		(void)!write(pfd[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	close(pfd[1]);
+	return pid;
 }

@@ -69,6 +69,13 @@ long rss_kib(pid_t pid);
 /* Moves the calling test into a new network namespace, loopback up. */
 void netns_fresh(void);
 
+/*
+ * A child that listens on ep and waits to be killed (it dies with the
+ * test), named comm and running as uid 65534 when asked; returns its pid
+ * once it listens.
+ */
+pid_t listener_child(const char *ep, const char *comm, int as_nobody);
+
 /* In a forked helper: be killed when the test process dies. */
 void child_dies_with_parent(void);
 
