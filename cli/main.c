@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "hostnames.h"
+#include "names.h"
 #include "listing.h"
 #include "render.h"
 #include "utf8.h"
@@ -280,7 +280,7 @@ static char *view_filter(const struct opts *o)
 		 listening == o->outbound ? ""
 		 : listening		  ? " role listen"
 					  : " role outbound");
-	user = hostnames_expand(o->filter, o->prefer);
+	user = names_expand(o->filter, o->prefer);
 	if (!*pre && !*post)
 		return user;
 	if (asprintf(&f, "%s%s%s", pre, user ? user : "",

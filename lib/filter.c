@@ -6,8 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <net/if.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,10 +155,14 @@ static struct node *node_new(struct lexer *lx, enum node_kind kind,
 	return n;
 }
 
-/* ":80", "80", ":http", "*" or "" -> port, -1 for any; -2 on error. */
+/*
+ * ":80", "80", "0x50", "*" or "" -> port, -1 for any; -2 on error.
+ * Numbers only: the privileged daemon asks no resolver (a slow one would
+ * stall every client and the poll); sockwatchctl turns service names
+ * into numbers before it sends the filter.
+ */
 static int parse_port(const char *s)
 {
-	struct servent *se;
 	char *end;
 	long v;
 
@@ -172,10 +174,7 @@ static int parse_port(const char *s)
 	v = strtol(s, &end, 0);
 	if (!errno && end != s && !*end && v >= INT_MIN && v <= INT_MAX)
 		return (int)(v < 0 ? -2 : v);
-	se = getservbyname(s, "tcp");
-	if (!se)
-		se = getservbyname(s, "udp");
-	return se ? ntohs((uint16_t)se->s_port) : -2;
+	return -2;
 }
 
 /* "a.b.c.d[/len]" or "[v6][/len]": the address part of a host term. */
@@ -257,7 +256,10 @@ static struct node *parse_portcond(struct lexer *lx, int dst)
 		return fail(lx, "a port is expected");
 	port = parse_port(lx->tok);
 	if (port == -2)
-		return fail(lx, "\"%s\" does not look like a port", lx->tok);
+		return fail(lx,
+			    "\"%s\" does not look like a port (a number; "
+			    "sockwatchctl makes service names numbers)",
+			    lx->tok);
 	n = node_new(lx, eq, NULL, NULL);
 	if (!n)
 		return NULL;
@@ -304,8 +306,8 @@ static struct node *parse_devcond(struct lexer *lx)
 	n = node_new(lx, N_DEV, NULL, NULL);
 	if (!n)
 		return NULL;
-	n->ifindex = if_nametoindex(lx->tok);
-	if (!n->ifindex) {
+	/* An index: sockwatchctl turns names into indexes, as above. */
+	{
 		unsigned long v = strtoul(lx->tok, &end, 0);
 
 		if (end == lx->tok || *end || v > UINT32_MAX)

@@ -844,6 +844,21 @@ START_TEST(cli_refuses_a_socket_another_user_serves)
 }
 END_TEST
 
+/* The daemon under the fault shim, with the faults set as name=value. */
+static pid_t daemon_start_faulty(char *const faults[], char *const extra[])
+{
+	pid_t pid;
+	size_t i;
+
+	setenv("LD_PRELOAD", BUILD_DIR "/sockwatch-fault.so", 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	for (i = 0; faults[i]; i++)
+		putenv(faults[i]);
+	pid = daemon_start(sock_path, extra);
+	unsetenv("LD_PRELOAD");
+	return pid;
+}
+
 /*
  * A dump that loses messages (ENOBUFS) while no new sock_diag socket can
  * be had (EMFILE, three times over): each failed poll is counted and the
@@ -856,19 +871,52 @@ START_TEST(dump_survives_a_socket_it_cannot_renew)
 	uint64_t deadline;
 	pid_t pid;
 
-	setenv("LD_PRELOAD", BUILD_DIR "/sockwatch-fault.so", 1);
-	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
-	setenv("FAULT_DIAG_RECV_ENOBUFS_AT", "1", 1);
-	setenv("FAULT_DIAG_SOCKETS_OK", "1", 1);
-	setenv("FAULT_DIAG_SOCKETS_FAIL", "3", 1);
-	pid = daemon_start(sock_path, (char *[]){ "--interval", "100", NULL });
-	unsetenv("LD_PRELOAD");
+	pid = daemon_start_faulty((char *[]){ "FAULT_DIAG_RECV_ENOBUFS_AT=1",
+					      "FAULT_DIAG_SOCKETS_OK=1",
+					      "FAULT_DIAG_SOCKETS_FAIL=3",
+					      NULL },
+				  (char *[]){ "--interval", "100", NULL });
 	deadline = now_ms() + 10000;
 	while (status_num(sock_path, "generation") == 0 && now_ms() < deadline)
 		usleep(50000);
 	ck_assert_int_ge(status_num(sock_path, "generation"), 1);
 	ck_assert_int_ge(status_num(sock_path, "poll_errors"), 3);
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/*
+ * Service and device names reach the daemon only as numbers: a client
+ * that sends a name gets bad_filter at once, and the daemon never waits
+ * on a resolver that takes 3 s a lookup (it used to, for every client).
+ */
+START_TEST(names_in_requests_cost_no_lookup)
+{
+	static const char *const reqs[] = {
+		"{\"v\":1,\"cmd\":\"list\",\"filter\":\"sport = :http\"}\n",
+		"{\"v\":1,\"cmd\":\"list\",\"filter\":\"dev lo\"}\n",
+		"{\"v\":1,\"cmd\":\"list\",\"filter\":\"dst 1.2.3.4:ssh\"}\n",
+	};
+	pid_t pid = daemon_start_faulty(
+		(char *[]){ "FAULT_SLOW_NSS_MS=3000", NULL }, NULL);
+	size_t i;
+
+	for (i = 0; i < sizeof(reqs) / sizeof(*reqs); i++) {
+		int fd = client_connect(sock_path);
+		uint64_t t0 = now_ms();
+		char *line;
+
+		ck_assert_int_ge(fd, 0);
+		client_send(fd, reqs[i], strlen(reqs[i]));
+		line = client_line(fd, 1000);
+		ck_assert_msg(line != NULL, "%s: no answer within 1 s",
+			      reqs[i]);
+		expect_record(line, "error", "bad_filter");
+		ck_assert_uint_lt(now_ms() - t0, 1000);
+		free(line);
+		close(fd);
+	}
 	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST
@@ -904,6 +952,7 @@ Suite *daemon_suite(void)
 	tcase_add_test(bad, clients_vanishing_mid_answer_cost_nothing);
 	tcase_add_test(bad, too_many_clients_are_told_so);
 	tcase_add_test(bad, dump_survives_a_socket_it_cannot_renew);
+	tcase_add_test(bad, names_in_requests_cost_no_lookup);
 	suite_add_tcase(s, bad);
 	if (!can_switch_uid()) {
 		/* Said plainly, not counted as passed. */

@@ -45,6 +45,28 @@ START_TEST(errors_say_where)
 }
 END_TEST
 
+/*
+ * The daemon's parser takes numbers only: service and device names are
+ * sockwatchctl's to resolve, so that no request makes the privileged
+ * daemon wait on a resolver.
+ */
+START_TEST(names_are_numbers_by_the_time_they_arrive)
+{
+	struct sock_rec r =
+		rec_make("tcp", "listen", "127.0.0.1:80", "0.0.0.0:0", 1);
+
+	refused_at("sport = :http", 9, ":http");
+	refused_at("dport ssh", 7, "ssh");
+	refused_at("src 127.0.0.1:http", 5, "127.0.0.1:http");
+	refused_at("dev lo", 5, "lo");
+	ck_assert(passes("sport = :80", &r));
+	ck_assert(passes("sport = :0x50", &r));
+	ck_assert(passes("src 127.0.0.1:80", &r));
+	ck_assert(passes("dev 1", &r));
+	ck_assert(!passes("dev 2", &r));
+}
+END_TEST
+
 START_TEST(left_to_right_like_ss)
 {
 	struct sock_rec r = rec_make("tcp", "established", "10.0.0.1:22",
@@ -88,6 +110,7 @@ START_TEST(hostile_expressions)
 	ck_assert_ptr_null(filter_parse("sport = :99999999999999999999", &err));
 	ck_assert_ptr_null(filter_parse("src 1.2.3.4/99", &err));
 	ck_assert_ptr_null(filter_parse("dev no-such-device-here", &err));
+	ck_assert_ptr_null(filter_parse("dev 0x100000000", &err));
 	free(deep);
 	free(wide);
 }
@@ -134,6 +157,7 @@ Suite *filter_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, errors_say_where);
+	tcase_add_test(tc, names_are_numbers_by_the_time_they_arrive);
 	tcase_add_test(tc, left_to_right_like_ss);
 	tcase_add_test(tc, hostile_expressions);
 	tcase_add_test(tc, token_soup);

@@ -6,8 +6,13 @@
  *     sockets, the next M fail with EMFILE; later ones succeed again.
  *   FAULT_DIAG_RECV_ENOBUFS_AT=N: the Nth receive on a sock_diag socket
  *     fails with ENOBUFS, as when the kernel dropped part of a dump.
+ *   FAULT_SLOW_NSS_MS=N: service and interface name lookups take N ms
+ *     each, as with a resolver that waits on a network.
  */
 #include <dlfcn.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <time.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/netlink.h>
@@ -105,4 +110,35 @@ int close(int fd)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	shim_mark(fd, 0);
 	return real(fd);
+}
+
+static void shim_slow_nss(void)
+{
+	long ms = shim_env("FAULT_SLOW_NSS_MS", 0);
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}
+
+struct servent *getservbyname(const char *name, const char *proto)
+{
+	static struct servent *(*real)(const char *, const char *);
+
+	if (!real)
+		real = (struct servent * (*)(const char *, const char *))
+			dlsym(RTLD_NEXT, "getservbyname");
+	shim_slow_nss();
+	return real(name, proto);
+}
+
+unsigned int if_nametoindex(const char *name)
+{
+	static unsigned int (*real)(const char *);
+
+	if (!real)
+		real = (unsigned int (*)(const char *))dlsym(RTLD_NEXT,
+							     "if_nametoindex");
+	shim_slow_nss();
+	return real(name);
 }

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: ISC */
+/* names.c - ss's names in a filter, resolved on the client side. */
+#include "names.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <err.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "jbuf.h"
+
+/* What the next word is, after the word that names its kind. */
+enum want { W_NONE, W_HOST, W_PORT, W_DEV };
+
+/* A host term worth resolving: starts with a letter, no '/'. */
+static int is_name(const char *tok)
+{
+	return isalpha((unsigned char)tok[0]) && !strchr(tok, '/');
+}
+
+/*
+ * The one address ss matches for name. ss asks gethostbyname2() for
+ * IPv4 (or for the family of its -4/-6, the last given), then, with
+ * neither, for IPv6, and lists all it got; but its kernel filter is
+ * compiled from the first entry alone, so only that address matches.
+ * gethostbyname2(), not getaddrinfo(): glibc answers an IPv4 lookup of a
+ * name that /etc/hosts gives only as ::1 with 127.0.0.1, as ss sees it.
+ */
+static int first_addr(const char *name, int family, char *text, size_t size)
+{
+	const int order[2] = { family == AF_INET6 ? AF_INET6 : AF_INET,
+			       family == AF_UNSPEC ? AF_INET6 : AF_UNSPEC };
+	size_t i;
+
+	for (i = 0; i < 2 && order[i] != AF_UNSPEC; i++) {
+		const struct hostent *he = gethostbyname2(name, order[i]);
+
+		if (he && he->h_addr_list[0])
+			return inet_ntop(he->h_addrtype, he->h_addr_list[0],
+					 text, (socklen_t)size)
+				       ? he->h_addrtype
+				       : -1;
+	}
+	return -1;
+}
+
+/* A port as written, ":http" or "ssh", made a number; as is otherwise. */
+static void put_port(struct jbuf *b, const char *port)
+{
+	const struct servent *se;
+	const char *name = port + (*port == ':');
+	char num[8];
+	char *end;
+
+	strtol(name, &end, 0);
+	if (!*name || !strcmp(name, "*") || (end != name && !*end)) {
+		jbuf_puts(b, port);
+		return;
+	}
+	se = getservbyname(name, "tcp");
+	if (!se)
+		se = getservbyname(name, "udp");
+	if (!se) {
+		jbuf_puts(b, port); /* the daemon will say it is none */
+		return;
+	}
+	snprintf(num, sizeof(num), "%u", (unsigned)ntohs((uint16_t)se->s_port));
+	jbuf_puts(b, *port == ':' ? ":" : "");
+	jbuf_puts(b, num);
+}
+
+/*
+ * A host term as ss splits it: "[v6]:port", "*:port", "addr[/len]:port"
+ * or "name:port"; the name made an address, the port a number.
+ */
+static void put_host(struct jbuf *b, const char *tok, int family)
+{
+	const char *port;
+	char name[256], text[INET6_ADDRSTRLEN];
+	size_t hlen;
+	int af;
+
+	if (tok[0] == '[')
+		port = strchr(tok, ']') ? strchr(tok, ']') + 1 : "";
+	else if (tok[0] == '*')
+		port = tok + 1;
+	else
+		port = strrchr(strchr(tok, '/') ? strchr(tok, '/') : tok, ':');
+	if (!port)
+		port = tok + strlen(tok);
+	hlen = (size_t)(port - tok);
+	snprintf(name, sizeof(name), "%.*s", (int)hlen, tok);
+	af = is_name(name) ? first_addr(name, family, text, sizeof(text)) : -1;
+	if (af < 0) {
+		jbuf_put(b, tok, hlen);
+	} else {
+		jbuf_puts(b, af == AF_INET6 ? "[" : "");
+		jbuf_puts(b, text);
+		jbuf_puts(b, af == AF_INET6 ? "]" : "");
+	}
+	if (*port == ':')
+		put_port(b, port);
+	else
+		jbuf_puts(b, port);
+}
+
+/* A device name made its index; a number, or a name unknown, as is. */
+static void put_dev(struct jbuf *b, const char *tok)
+{
+	unsigned idx = if_nametoindex(tok);
+	char num[16];
+
+	if (!idx) {
+		jbuf_puts(b, tok);
+		return;
+	}
+	snprintf(num, sizeof(num), "%u", idx);
+	jbuf_puts(b, num);
+}
+
+/* Words that may come between a kind and its value. */
+static int is_op(const char *tok, enum want want)
+{
+	static const char *const ops[] = { "=",	 "==", "eq", "!=", "ne",
+					   ">",	 "gt", "<",  "lt", ">=",
+					   "ge", "<=", "le" };
+	size_t i, n = want == W_HOST ? 3 : want == W_DEV ? 5 : 13;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(tok, ops[i]))
+			return 1;
+	return 0;
+}
+
+static enum want want_after(const char *tok)
+{
+	if (!strcmp(tok, "src") || !strcmp(tok, "dst"))
+		return W_HOST;
+	if (!strcmp(tok, "sport") || !strcmp(tok, "dport"))
+		return W_PORT;
+	return !strcmp(tok, "dev") ? W_DEV : W_NONE;
+}
+
+char *names_expand(const char *filter, int family)
+{
+	struct jbuf b = { 0 };
+	char *copy, *tok, *save = NULL;
+	enum want want = W_NONE;
+
+	if (!filter)
+		return NULL;
+	copy = strdup(filter);
+	if (!copy)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	for (tok = strtok_r(copy, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (b.len)
+			jbuf_put(&b, " ", 1);
+		if (want != W_NONE && is_op(tok, want)) {
+			jbuf_puts(&b, tok);
+			continue;
+		}
+		if (want == W_HOST)
+			put_host(&b, tok, family);
+		else if (want == W_PORT)
+			put_port(&b, tok);
+		else if (want == W_DEV)
+			put_dev(&b, tok);
+		else
+			jbuf_puts(&b, tok);
+		want = want == W_NONE ? want_after(tok) : W_NONE;
+	}
+	jbuf_put(&b, "", 1);
+	free(copy);
+	if (b.oom)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	return b.p;
+}
