@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 /*
  * The kernel caps one dump skb at 32 KiB; twice that leaves room for a
  * min_dump_alloc above it without ever seeing MSG_TRUNC.
@@ -103,15 +105,8 @@ size_t diag_request(void *buf, uint8_t family, uint8_t proto, unsigned seq)
 
 static struct sock_rec *diag_push(struct diag_result *res)
 {
-	if (res->n == res->cap) {
-		size_t cap = res->cap ? res->cap * 2 : 1024;
-		struct sock_rec *r = realloc(res->recs, cap * sizeof(*r));
-
-		if (!r)
-			return NULL;
-		res->recs = r;
-		res->cap = cap;
-	}
+	if (grow(&res->recs, &res->cap, res->n, sizeof(*res->recs), 1024) < 0)
+		return NULL;
 	return &res->recs[res->n++];
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "grow.h"
 #include "order.h"
 
 #define NONE UINT32_MAX
@@ -111,15 +112,8 @@ static uint32_t gb_get(struct gb *b, const struct endpoint *ep)
 
 	if (id != NONE)
 		return id;
-	if (b->ngroups == b->gcap) {
-		size_t cap = b->gcap ? b->gcap * 2 : 64;
-		struct sockgroup *g = realloc(b->groups, cap * sizeof(*g));
-
-		if (!g)
-			return NONE;
-		b->groups = g;
-		b->gcap = cap;
-	}
+	if (grow(&b->groups, &b->gcap, b->ngroups, sizeof(*b->groups), 64) < 0)
+		return NONE;
 	if ((b->ngroups + 1) * 2 > b->tabcap && gb_grow(b) < 0)
 		return NONE;
 	id = (uint32_t)b->ngroups++;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "u32map.h"
 
 #define OWNERS_MAX 64 /* holders listed for one socket, at most */
@@ -48,15 +49,9 @@ static uint32_t build_proc(struct build *bd, const struct procs_view *v)
 
 	if (i != U32MAP_NONE)
 		return i;
-	if (o->nprocs == bd->capprocs) {
-		size_t cap = bd->capprocs ? bd->capprocs * 2 : 64;
-
-		pr = realloc(o->procs, cap * sizeof(*pr));
-		if (!pr)
-			return U32MAP_NONE;
-		o->procs = pr;
-		bd->capprocs = cap;
-	}
+	if (grow(&o->procs, &bd->capprocs, o->nprocs, sizeof(*o->procs), 64) <
+	    0)
+		return U32MAP_NONE;
 	pr = &o->procs[o->nprocs];
 	pr->pid = v->pid;
 	pr->uid = v->uid;
@@ -76,15 +71,8 @@ static int build_push(struct build *bd, uint32_t proc)
 {
 	struct owners *o = bd->o;
 
-	if (bd->nidx == bd->capidx) {
-		size_t cap = bd->capidx ? bd->capidx * 2 : 1024;
-		uint32_t *n = realloc(o->idx, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		o->idx = n;
-		bd->capidx = cap;
-	}
+	if (grow(&o->idx, &bd->capidx, bd->nidx, sizeof(*o->idx), 1024) < 0)
+		return -1;
 	o->idx[bd->nidx++] = proc;
 	return 0;
 }
