@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
+#include "strtab.h"
 #include "u32map.h"
 
 #define NONE U32MAP_NONE
@@ -29,7 +31,8 @@ struct proc {
 	int denied;
 	char comm[16];
 	uint32_t *inodes; /* the sockets it held when last read */
-	uint32_t ninodes, cap;
+	uint32_t ninodes;
+	size_t cap;
 };
 
 /* One holder of one socket, in a list per inode. */
@@ -41,45 +44,28 @@ struct own {
 struct procs {
 	int root;
 	struct proc *v;
-	uint32_t nv, capv;
+	uint32_t nv;
+	size_t capv;
 	uint32_t freeslot;   /* a chain through pid 0 slots' ninodes */
 	struct u32map bypid; /* pid -> slot */
 	struct u32map byino; /* inode -> first own */
 	struct own *own;
-	uint32_t nown, capown, freeown;
+	uint32_t nown, freeown;
+	size_t capown;
 	struct u32map want;	 /* inodes looked for in this update */
 	struct u32map want_uids; /* uid + 1 of the sockets looked for */
 	struct u32map giveup;	 /* inodes a whole sweep did not place */
-	char **strs;
-	uint32_t nstrs;
-	struct u32map users; /* uid + 1 -> interned name */
+	struct strtab names;	 /* units, containers, users: counted */
+	struct u32map users;	 /* uid + 1 -> its name in names */
+	struct u32map user_refs; /* uid + 1 -> processes of that uid */
 	uint32_t round;
 	uint32_t cursor; /* round robin of the slow refresh */
 	struct procs_stats st;
 };
 
-/* Strings that name units, containers and users: few, kept for good. */
-static uint32_t intern(struct procs *p, const char *s)
-{
-	uint32_t i;
-	char **v;
-
-	if (!s || !*s)
-		return NONE;
-	for (i = 0; i < p->nstrs; i++)
-		if (strcmp(p->strs[i], s) == 0)
-			return i;
-	v = realloc(p->strs, (p->nstrs + 1) * sizeof(*v));
-	if (!v)
-		return NONE;
-	p->strs = v;
-	v[p->nstrs] = strdup(s);
-	return v[p->nstrs] ? p->nstrs++ : NONE;
-}
-
 static const char *str_of(const struct procs *p, uint32_t id)
 {
-	return id == NONE ? NULL : p->strs[id];
+	return strtab_str(&p->names, id);
 }
 
 struct procs *procs_open(const char *root)
@@ -111,15 +97,9 @@ static int own_add(struct procs *p, uint32_t inode, uint32_t slot)
 		o = p->freeown;
 		p->freeown = p->own[o].next;
 	} else {
-		if (p->nown == p->capown) {
-			uint32_t cap = p->capown ? p->capown * 2 : 1024;
-			struct own *n = realloc(p->own, cap * sizeof(*n));
-
-			if (!n)
-				return -1;
-			p->own = n;
-			p->capown = cap;
-		}
+		if (grow(&p->own, &p->capown, p->nown, sizeof(*p->own), 1024) <
+		    0)
+			return -1;
 		o = p->nown++;
 	}
 	p->own[o].slot = slot;
@@ -161,15 +141,9 @@ static int proc_hold(struct procs *p, uint32_t slot, uint32_t inode)
 {
 	struct proc *pr = &p->v[slot];
 
-	if (pr->ninodes == pr->cap) {
-		uint32_t cap = pr->cap ? pr->cap * 2 : 8;
-		uint32_t *n = realloc(pr->inodes, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		pr->inodes = n;
-		pr->cap = cap;
-	}
+	if (grow(&pr->inodes, &pr->cap, pr->ninodes, sizeof(*pr->inodes), 8) <
+	    0)
+		return -1;
 	pr->inodes[pr->ninodes++] = inode;
 	u32map_del(&p->want, inode);
 	return own_add(p, inode, slot);
@@ -285,11 +259,20 @@ static void proc_read_cgroup(struct procs *p, struct proc *pr)
 		return;
 	buf[n] = '\0';
 	procs_parse_cgroup(buf, unit, sizeof(unit), cont, sizeof(cont));
-	pr->unit = intern(p, unit);
-	pr->container = intern(p, cont);
+	pr->unit = strtab_get(&p->names, unit);
+	pr->container = strtab_get(&p->names, cont);
 }
 
-static uint32_t user_of(struct procs *p, uint32_t uid)
+/* Forgets the name of uid: no process of it is known any more. */
+static void user_forget(struct procs *p, uint32_t uid)
+{
+	strtab_put(&p->names, u32map_get(&p->users, uid + 1));
+	u32map_del(&p->users, uid + 1);
+	u32map_del(&p->user_refs, uid + 1);
+}
+
+/* The name of uid, looked up in passwd once while it is in use. */
+static uint32_t user_name(struct procs *p, uint32_t uid)
 {
 	struct passwd pw, *res = NULL;
 	uint32_t id = u32map_get(&p->users, uid + 1);
@@ -299,9 +282,51 @@ static uint32_t user_of(struct procs *p, uint32_t uid)
 		return id;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
 		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
-	id = intern(p, res ? pw.pw_name : buf);
-	u32map_put(&p->users, uid + 1, id);
+	id = strtab_get(&p->names, res ? pw.pw_name : buf);
+	if (id != NONE && u32map_put(&p->users, uid + 1, id) < 0) {
+		strtab_put(&p->names, id);
+		id = NONE;
+	}
 	return id;
+}
+
+/* The name of uid for one more of its processes; NONE uncounted. */
+static uint32_t user_ref(struct procs *p, uint32_t uid)
+{
+	uint32_t id = user_name(p, uid), n;
+
+	if (id == NONE)
+		return NONE;
+	n = u32map_get(&p->user_refs, uid + 1);
+	if (u32map_put(&p->user_refs, uid + 1, n == NONE ? 1 : n + 1) < 0) {
+		if (n == NONE)
+			user_forget(p, uid);
+		return NONE;
+	}
+	return id;
+}
+
+/* One process of uid fewer; its name goes with the last. */
+static void user_unref(struct procs *p, uint32_t uid, uint32_t id)
+{
+	uint32_t n;
+
+	if (id == NONE)
+		return;
+	n = u32map_get(&p->user_refs, uid + 1);
+	if (n == NONE || n <= 1)
+		user_forget(p, uid);
+	else
+		u32map_put(&p->user_refs, uid + 1, n - 1);
+}
+
+/* What a process holds of the names, let go. */
+static void proc_names_drop(struct procs *p, struct proc *pr)
+{
+	user_unref(p, pr->uid, pr->user);
+	strtab_put(&p->names, pr->unit);
+	strtab_put(&p->names, pr->container);
+	pr->user = pr->unit = pr->container = NONE;
 }
 
 static uint32_t slot_new(struct procs *p)
@@ -313,16 +338,8 @@ static uint32_t slot_new(struct procs *p)
 		p->v[s].ninodes = 0;
 		return s;
 	}
-	if (p->nv == p->capv) {
-		uint32_t cap = p->capv ? p->capv * 2 : 256;
-		struct proc *n = realloc(p->v, cap * sizeof(*n));
-
-		if (!n)
-			return NONE;
-		memset(n + p->capv, 0, (cap - p->capv) * sizeof(*n));
-		p->v = n;
-		p->capv = cap;
-	}
+	if (grow(&p->v, &p->capv, p->nv, sizeof(*p->v), 256) < 0)
+		return NONE;
 	return p->nv++;
 }
 
@@ -331,6 +348,7 @@ static void proc_drop(struct procs *p, uint32_t slot)
 	struct proc *pr = &p->v[slot];
 
 	proc_forget_fds(p, slot);
+	proc_names_drop(p, pr);
 	u32map_del(&p->bypid, (uint32_t)pr->pid);
 	free(pr->inodes);
 	memset(pr, 0, sizeof(*pr));
@@ -356,7 +374,7 @@ static uint32_t proc_add(struct procs *p, int32_t pid, const struct stat *st)
 	pr->uid = st->st_uid;
 	pr->start = start;
 	memcpy(pr->comm, comm, sizeof(pr->comm));
-	pr->user = user_of(p, pr->uid);
+	pr->user = user_ref(p, pr->uid);
 	proc_read_cgroup(p, pr);
 	pr->fdcount = UINT64_MAX; /* read its fds below */
 	return slot;
@@ -388,8 +406,9 @@ static uint32_t proc_current(struct procs *p, int32_t pid,
 	}
 	if (strcmp(comm, pr->comm) != 0 || pr->uid != st->st_uid) {
 		memcpy(pr->comm, comm, sizeof(pr->comm));
+		user_unref(p, pr->uid, pr->user);
 		pr->uid = st->st_uid;
-		pr->user = user_of(p, pr->uid);
+		pr->user = user_ref(p, pr->uid);
 	}
 	return slot;
 }
@@ -581,6 +600,7 @@ size_t procs_owners(const struct procs *p, uint32_t inode,
 void procs_stats(const struct procs *p, struct procs_stats *st)
 {
 	*st = p->st;
+	st->names = p->names.live;
 }
 
 void procs_close(struct procs *p)
@@ -591,9 +611,7 @@ void procs_close(struct procs *p)
 		return;
 	for (i = 0; i < p->nv; i++)
 		free(p->v[i].inodes);
-	for (i = 0; i < p->nstrs; i++)
-		free(p->strs[i]);
-	free(p->strs);
+	strtab_free(&p->names);
 	free(p->v);
 	free(p->own);
 	u32map_free(&p->bypid);
@@ -602,6 +620,7 @@ void procs_close(struct procs *p)
 	u32map_free(&p->want_uids);
 	u32map_free(&p->giveup);
 	u32map_free(&p->users);
+	u32map_free(&p->user_refs);
 	close(p->root);
 	free(p);
 }

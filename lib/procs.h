@@ -24,6 +24,7 @@ struct procs_stats {
 	uint64_t links;	     /* fd links read by the last update */
 	uint64_t denied;     /* processes whose fds may not be read */
 	uint64_t unresolved; /* sockets with an inode and no owner found */
+	uint64_t names;	     /* unit, container and user names in use */
 };
 
 struct procs;

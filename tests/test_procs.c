@@ -168,6 +168,47 @@ START_TEST(owners_found_and_named)
 }
 END_TEST
 
+/*
+ * Transient units and containers by the thousand: 50 rounds of 40
+ * processes, each in a scope and a container of its own, each round's
+ * gone by the next. Their names live as long as their processes, so the
+ * map holds no more names at the end than the last round's (it used to
+ * keep all 4,000, and search them one by one).
+ */
+START_TEST(names_die_with_their_processes)
+{
+	static const char cg[] =
+		"0::/system.slice/docker-%012x%052d.scope/run-u%d.scope\n";
+	struct procs *p = procs_open(root);
+	struct procs_stats st;
+	char text[256];
+	int round, i;
+
+	ck_assert_ptr_nonnull(p);
+	for (round = 0; round < 50; round++) {
+		for (i = 0; i < 40; i++) {
+			int pid = 10000 + round * 100 + i;
+
+			snprintf(text, sizeof(text), cg, pid, 0, pid);
+			fake_proc(pid, "job", 100 + (unsigned)pid, text);
+		}
+		ck_assert_int_eq(procs_update(p, recs, 0), 0);
+		procs_stats(p, &st);
+		/* 40 scopes, 40 containers, and the user of them all */
+		ck_assert_uint_eq(st.names, 81);
+		/* the round exits, in one rm rather than 40 */
+		snprintf(text, sizeof(text), "rm -rf '%s'/%d??", root,
+			 100 + round);
+		ck_assert_int_eq(system(text), 0);
+	}
+	ck_assert_int_eq(procs_update(p, recs, 0), 0);
+	procs_stats(p, &st);
+	ck_assert_uint_eq(st.procs, 0);
+	ck_assert_uint_eq(st.names, 0);
+	procs_close(p);
+}
+END_TEST
+
 START_TEST(changes_between_polls)
 {
 	static const unsigned ino[] = { 2001, 2002, 2003 };
@@ -341,6 +382,7 @@ Suite *procs_suite(void)
 	tcase_add_checked_fixture(fake, fake_setup, fake_teardown);
 	tcase_add_test(fake, owners_found_and_named);
 	tcase_add_test(fake, changes_between_polls);
+	tcase_add_test(fake, names_die_with_their_processes);
 	tcase_add_test(fake, warm_polls_read_little);
 	suite_add_tcase(s, fake);
 	tcase_add_test(real, real_processes_hold_real_sockets);
