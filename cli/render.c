@@ -326,12 +326,15 @@ static void render_attribution(json_t *st, FILE *out)
 	const char *note =
 		json_string_value(json_object_get(st, "attribution_note"));
 
-	fprintf(out,
-		"owners:   %s, %lld processes, %lld unreadable, %lld sockets "
-		"unowned, %.1f ms a poll\n",
-		txt(st, "attribution"), (long long)num(st, "procs_known"),
-		(long long)num(st, "procs_denied"),
-		(long long)num(st, "sockets_unowned"),
+	fprintf(out, "owners:   %s", txt(st, "attribution"));
+	if (json_object_get(st, "procs_known")) /* for those who see all */
+		fprintf(out,
+			", %lld processes, %lld unreadable, %lld sockets "
+			"unowned",
+			(long long)num(st, "procs_known"),
+			(long long)num(st, "procs_denied"),
+			(long long)num(st, "sockets_unowned"));
+	fprintf(out, ", %.1f ms a poll\n",
 		(double)num(st, "attribution_us") / 1000.0);
 	if (note)
 		fprintf(out, "          %s\n", render_safe(note));

@@ -213,7 +213,7 @@ static void client_start_list(struct control *ctl, struct client *c)
 static void control_status(struct control *ctl, struct client *c)
 {
 	const struct scanner *sc = ctl->sc;
-	char note[160];
+	char note[200];
 	struct proto_status st = {
 		.version = SOCKWATCH_VERSION,
 		.pid = (long)getpid(),
@@ -233,14 +233,16 @@ static void control_status(struct control *ctl, struct client *c)
 	if (sc->procs) {
 		struct procs_stats ps;
 
+		/* how many processes the host runs is for those who see them */
 		procs_stats(sc->procs, &ps);
+		st.host_counts = c->all;
 		st.procs_known = ps.procs;
 		st.procs_denied = ps.denied;
 		st.sockets_unowned = ps.unresolved;
 		st.attribution_us = sc->attr_us;
 	}
-	st.attribution =
-		scan_attribution(sc, note, sizeof(note), &st.attribution_note);
+	st.attribution = scan_attribution(sc, c->all, note, sizeof(note),
+					  &st.attribution_note);
 	if (sc->current) {
 		st.sockets = sc->current->n;
 		st.groups = sc->current->grouping.ngroups;

@@ -12,6 +12,86 @@
 #include "diag.h"
 #include "log.h"
 
+/* Bits of CapEff in /proc/self/status that let us read others' fds. */
+#define CAP_DAC_READ_SEARCH_BIT 2
+#define CAP_SYS_PTRACE_BIT 19
+
+static uint64_t scan_caps(void)
+{
+	unsigned long long eff = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff;
+}
+
+static int scan_has_caps(void)
+{
+	uint64_t want = (1ull << CAP_DAC_READ_SEARCH_BIT) |
+			(1ull << CAP_SYS_PTRACE_BIT);
+
+	return (scan_caps() & want) == want;
+}
+
+/* 1 when the daemon is in group gid, its own or a supplementary one. */
+static int scan_in_group(unsigned long gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups), i;
+
+	if (getegid() == gid)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * /proc mounted with hidepid= other than 0 hides other users' processes
+ * from a reader without CAP_SYS_PTRACE outside its gid= group: their
+ * sockets would go unowned without a word. Finds that out once, into
+ * sc->hidepid (empty when nothing is hidden from us).
+ */
+static void scan_check_hidepid(struct scanner *sc)
+{
+	char line[4096], *opt;
+	unsigned long gid = (unsigned long)-1;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	sc->hidepid[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - proc ");
+
+		/* field 5 is the mount point: " /proc " after four fields */
+		if (!sep || !strstr(line, " /proc ") ||
+		    strstr(line, " /proc ") > sep)
+			continue;
+		opt = strstr(sep, "hidepid=");
+		if (opt &&
+		    sscanf(opt, "hidepid=%15[^, \n]", sc->hidepid) == 1 &&
+		    (strcmp(sc->hidepid, "0") == 0 ||
+		     strcmp(sc->hidepid, "off") == 0))
+			sc->hidepid[0] = '\0';
+		opt = strstr(sep, ",gid=");
+		if (opt)
+			sscanf(opt, ",gid=%lu", &gid);
+	}
+	fclose(f);
+	if (sc->hidepid[0] &&
+	    ((scan_caps() & (1ull << CAP_SYS_PTRACE_BIT)) ||
+	     (gid != (unsigned long)-1 && scan_in_group(gid))))
+		sc->hidepid[0] = '\0';
+}
+
 int scan_init(struct scanner *sc, struct links *links, int attribute)
 {
 	memset(sc, 0, sizeof(*sc));
@@ -24,55 +104,52 @@ int scan_init(struct scanner *sc, struct links *links, int attribute)
 			log_warnx("cannot open /proc (%s): no process "
 				  "attribution",
 				  strerror(errno));
+		scan_check_hidepid(sc);
+		if (sc->procs && sc->hidepid[0])
+			log_warnx(
+				"/proc is mounted with hidepid=%s: other "
+				"users' processes are hidden from sockwatchd, "
+				"and their sockets will have no owner",
+				sc->hidepid);
 	}
 	sc->diag = diag_open();
 	return sc->diag ? 0 : -1;
 }
 
-/* Bits of CapEff in /proc/self/status that let us read others' fds. */
-#define CAP_DAC_READ_SEARCH_BIT 2
-#define CAP_SYS_PTRACE_BIT 19
-
-static int scan_has_caps(void)
-{
-	unsigned long long eff = 0;
-	char line[128];
-	FILE *f = fopen("/proc/self/status", "r");
-	uint64_t want = (1ull << CAP_DAC_READ_SEARCH_BIT) |
-			(1ull << CAP_SYS_PTRACE_BIT);
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return (eff & want) == want;
-}
-
-const char *scan_attribution(const struct scanner *sc, char *note,
+const char *scan_attribution(const struct scanner *sc, int counts, char *note,
 			     size_t notesz, const char **why)
 {
 	struct procs_stats st;
+	char n[32] = "some";
 
 	*why = NULL;
 	if (!sc->procs)
 		return "off";
 	procs_stats(sc->procs, &st);
+	*why = note;
 	if (sc->attr_failed) {
 		snprintf(note, notesz, "out of memory in the last poll");
-		*why = note;
 		return "partial";
 	}
-	if (!st.denied)
+	if (sc->hidepid[0]) {
+		snprintf(note, notesz,
+			 "/proc is mounted with hidepid=%s and sockwatchd "
+			 "lacks CAP_SYS_PTRACE: other users' processes are "
+			 "hidden from it",
+			 sc->hidepid);
+		return "partial";
+	}
+	if (!st.denied) {
+		*why = NULL;
 		return "complete";
+	}
+	if (counts)
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)st.denied);
 	snprintf(note, notesz,
-		 "%llu processes of other users could not be read%s",
-		 (unsigned long long)st.denied,
+		 "%s processes of other users could not be read%s", n,
 		 scan_has_caps() ? ""
 				 : ": sockwatchd lacks CAP_DAC_READ_SEARCH "
 				   "and CAP_SYS_PTRACE");
-	*why = note;
 	return "partial";
 }
 

@@ -12,6 +12,7 @@
 struct scanner {
 	struct diag *diag;
 	struct procs *procs;	  /* NULL: no attribution (off, or no /proc) */
+	char hidepid[16];	  /* /proc's hidepid= when it hides from us */
 	uint64_t attr_us;	  /* of the last poll, attribution alone */
 	int attr_failed;	  /* the last attribution ran out of memory */
 	struct links *links;	  /* may be NULL: devices shown by index */
@@ -39,9 +40,11 @@ int scan_run(struct scanner *sc);
 
 /*
  * Says how complete attribution is ("complete", "partial", "off") and,
- * when not complete, why, into note (NULL when complete).
+ * when not complete, why, into note (NULL when complete); with counts,
+ * how many processes of other users could not be read, which only a
+ * client who sees every process is told.
  */
-const char *scan_attribution(const struct scanner *sc, char *note,
+const char *scan_attribution(const struct scanner *sc, int counts, char *note,
 			     size_t notesz, const char **why);
 
 /* Drops the current snapshot and closes the socket. */

@@ -229,9 +229,11 @@ void proto_status(struct jbuf *b, const struct proto_status *st)
 		jbuf_str(b, st->attribution_note);
 	else
 		jbuf_puts(b, "null");
-	put_num(b, "procs_known", st->procs_known);
-	put_num(b, "procs_denied", st->procs_denied);
-	put_num(b, "sockets_unowned", st->sockets_unowned);
+	if (st->host_counts) {
+		put_num(b, "procs_known", st->procs_known);
+		put_num(b, "procs_denied", st->procs_denied);
+		put_num(b, "sockets_unowned", st->sockets_unowned);
+	}
 	put_num(b, "attribution_us", st->attribution_us);
 	jbuf_puts(b, "}\n");
 }

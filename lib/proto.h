@@ -53,6 +53,7 @@ struct proto_status {
 	int udp_available;
 	const char *attribution;      /* "complete", "partial" or "off" */
 	const char *attribution_note; /* why it is not complete, or NULL */
+	int host_counts; /* procs_known, procs_denied, sockets_unowned: sent */
 	uint64_t procs_known;
 	uint64_t procs_denied;
 	uint64_t sockets_unowned;

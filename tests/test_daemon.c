@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -639,26 +641,32 @@ static pid_t fork_as_nobody(void)
 	return pid;
 }
 
-/* sockwatchctl list --json --fresh as uid, with groups (or none). */
-static json_t *list_as(const char *uid, const char *groups)
+/* sockwatchctl CMD --json as uid, with groups (or none): its document. */
+static json_t *json_as(const char *uid, const char *groups, const char *cmd)
 {
 	char reuid[32], regid[32], grp[64], *out, *err;
 	json_t *doc;
+	int list = !strcmp(cmd, "list");
 
 	snprintf(reuid, sizeof(reuid), "--reuid=%s", uid);
 	snprintf(regid, sizeof(regid), "--regid=%s", uid);
 	snprintf(grp, sizeof(grp), groups ? "--groups=%s" : "--clear-groups",
 		 groups);
-	ck_assert_int_eq(
-		run_cmd((char *[]){ "setpriv", reuid, regid, grp,
-				    BUILD_DIR "/sockwatchctl", "-s", sock_path,
-				    "list", "--json", "--fresh", NULL },
-			&out, &err),
-		0);
+	ck_assert_int_eq(run_cmd((char *[]){ "setpriv", reuid, regid, grp,
+					     BUILD_DIR "/sockwatchctl", "-s",
+					     sock_path, (char *)cmd, "--json",
+					     list ? "--fresh" : NULL, NULL },
+				 &out, &err),
+			 0);
 	doc = json_doc(out);
 	free(out);
 	free(err);
 	return doc;
+}
+
+static json_t *list_as(const char *uid, const char *groups)
+{
+	return json_as(uid, groups, "list");
 }
 
 static int listener_held_by(json_t *doc, const char *ep, pid_t pid)
@@ -705,6 +713,16 @@ START_TEST(others_see_sockets_but_only_their_own_processes)
 	ck_assert(listener_held_by(doc, "127.0.0.1:7100", nobody));
 	ck_assert(listener_held_by(doc, "127.0.0.1:7101", getpid()));
 	json_decref(doc);
+	/* the host's process counts are for those who see every process */
+	doc = json_as("0", NULL, "status");
+	ck_assert_ptr_nonnull(json_object_get(doc, "procs_known"));
+	json_decref(doc);
+	doc = json_as("65534", NULL, "status");
+	ck_assert_ptr_null(json_object_get(doc, "procs_known"));
+	ck_assert_ptr_null(json_object_get(doc, "procs_denied"));
+	ck_assert_ptr_null(json_object_get(doc, "sockets_unowned"));
+	ck_assert_ptr_nonnull(json_object_get(doc, "attribution"));
+	json_decref(doc);
 	ck_assert_int_eq(daemon_stop(daemon), 0);
 }
 END_TEST
@@ -734,6 +752,25 @@ static void nobody_dir(const char *sub, mode_t mode, char *path, size_t size)
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 	dir_make(sub, mode, path, size);
 	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+}
+
+/* sockwatchd of uid 65534 on path, once it accepts connections. */
+static pid_t daemon_as_nobody(const char *path)
+{
+	uint64_t deadline = now_ms() + 10000;
+	pid_t pid = fork_as_nobody();
+	int fd = -1;
+
+	if (pid == 0) {
+		execl(BUILD_DIR "/sockwatchd", "sockwatchd", "--socket", path,
+		      "--log-level", "error", (char *)NULL);
+		_exit(127);
+	}
+	while (now_ms() < deadline && (fd = client_connect(path)) < 0)
+		usleep(20000);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return pid;
 }
 
 /* An existing directory another user owns is not trusted with the socket. */
@@ -805,22 +842,11 @@ END_TEST
 START_TEST(cli_refuses_a_socket_another_user_serves)
 {
 	char nob[256], path[300], *out, *err;
-	uint64_t deadline = now_ms() + 10000;
 	pid_t pid;
-	int fd = -1;
 
 	nobody_dir("nob", 0755, nob, sizeof(nob));
 	snprintf(path, sizeof(path), "%s/s.sock", nob);
-	pid = fork_as_nobody();
-	if (pid == 0) {
-		execl(BUILD_DIR "/sockwatchd", "sockwatchd", "--socket", path,
-		      "--log-level", "warning", (char *)NULL);
-		_exit(127);
-	}
-	while (now_ms() < deadline && (fd = client_connect(path)) < 0)
-		usleep(20000);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	pid = daemon_as_nobody(path);
 	ck_assert_int_eq(
 		ctl_run(path, (char *[]){ "status", NULL }, &out, &err), 4);
 	ck_assert_msg(strstr(err, "served by uid 65534") != NULL, "%s", err);
@@ -882,6 +908,36 @@ START_TEST(dump_survives_a_socket_it_cannot_renew)
 	ck_assert_int_ge(status_num(sock_path, "generation"), 1);
 	ck_assert_int_ge(status_num(sock_path, "poll_errors"), 3);
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/*
+ * /proc mounted with hidepid=invisible hides root's processes from a
+ * daemon of uid 65534 without capabilities: status says partial, and
+ * why, instead of complete while sockets go unowned.
+ */
+START_TEST(hidepid_is_told_not_hidden)
+{
+	char nob[256], path[300], *out, *err;
+	pid_t pid;
+
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount("proc", "/proc", "proc", 0, "hidepid=invisible"),
+			 0);
+	net_listen("127.0.0.1:7102", 1, 0, NULL); /* root's: hidden */
+	nobody_dir("nob", 0755, nob, sizeof(nob));
+	snprintf(path, sizeof(path), "%s/s.sock", nob);
+	pid = daemon_as_nobody(path);
+	ck_assert_int_eq(ctl_run(path,
+				 (char *[]){ "--socket-owner", "65534",
+					     "status", "--json", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_msg(strstr(out, "\"attribution\":\"partial\""), "%s", out);
+	ck_assert_msg(strstr(out, "hidepid=invisible"), "%s", out);
+	free(out);
+	free(err);
 	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST
@@ -970,6 +1026,7 @@ Suite *daemon_suite(void)
 	tcase_add_test(policy, foreign_directory_is_refused);
 	tcase_add_test(policy, symlink_race_changes_no_other_file);
 	tcase_add_test(policy, cli_refuses_a_socket_another_user_serves);
+	tcase_add_test(policy, hidepid_is_told_not_hidden);
 	suite_add_tcase(s, policy);
 	return s;
 }
