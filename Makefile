@@ -35,7 +35,11 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSOCKWATCH_VERSION='"$(VERSION)"' \
 LIB_SRC    := $(wildcard lib/*.c)
 DAEMON_SRC := $(wildcard daemon/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-TEST_SRC   := $(wildcard tests/*.c)
+# The fuzz targets' bodies go into the tests too, which replay the
+# inputs kept under tests/data/fuzz/; fuzz/main.c is libFuzzer's alone.
+FUZZ_SRC   := $(filter-out fuzz/main.c,$(wildcard fuzz/*.c))
+FUZZERS    := $(patsubst fuzz/%.c,%,$(FUZZ_SRC))
+TEST_SRC   := $(wildcard tests/*.c) $(FUZZ_SRC)
 BENCH_SRC  := $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -66,7 +70,7 @@ $(DAEMON): $(call obj,$(DAEMON_SRC)) $(LIB)
 $(CLI): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(call obj,$(TEST_SRC)): ALL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_DIR='"$(B)"'
+$(call obj,$(TEST_SRC)): ALL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_DIR='"$(B)"' -Ifuzz
 $(TESTS): $(call obj,$(TEST_SRC)) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -131,14 +135,26 @@ deb:
 check-systemd:
 	DEBROOT_BUILD=$(B) tests/check-systemd
 
-# A libFuzzer target for the filter parser (needs clang); the seconds to
-# run it are FUZZ_SECONDS.
+# libFuzzer targets (clang; ASan and UBSan, which abort on the first
+# error): the filter parser, the request codec and a dump through to JSON,
+# each for FUZZ_SECONDS, from the inputs kept in tests/data/fuzz/NAME/.
+# What they find is left in $(B)/fuzz/NAME-crash-*: keep it in
+# tests/data/fuzz/NAME/, where make check replays it, and fix the cause.
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ilib -Ifuzz
 fuzz:
-	@mkdir -p $(B)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Ilib -o $(B)/fuzz-filter fuzz/filter.c lib/filter.c
-	$(B)/fuzz-filter -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	@mkdir -p $(B)/fuzz
+	for t in $(FUZZERS); do \
+	  clang $(FUZZ_FLAGS) -DFUZZ_TARGET=fuzz_$$t $(PKG_CFLAGS) \
+	    -o $(B)/fuzz-$$t fuzz/main.c fuzz/$$t.c $(LIB_SRC) $(PKG_LIBS) \
+	    || exit 1; \
+	  mkdir -p $(B)/fuzz/$$t; \
+	  $(B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/$$t- $(B)/fuzz/$$t tests/data/fuzz/$$t \
+	    || exit 1; \
+	done
 
 # Start the daemon on a private socket, print this host's grouped list, stop.
 demo: all

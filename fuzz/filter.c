@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: ISC */
-/*
- * filter.c - libFuzzer target for the filter parser: any bytes, parsed,
- * and when taken, run over a few records. `make fuzz` builds it with
- * clang; run build/fuzz-filter -max_total_time=60.
- */
-#include <stddef.h>
-#include <stdint.h>
+/* filter.c - fuzz target: the filter parser and what it matches. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "filter.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_filter(const uint8_t *data, size_t size)
 {
 	struct sock_rec r[3] = { 0 };
 	struct filter_error err;

@@ -16,6 +16,7 @@ int main(void)
 	srunner_add_suite(sr, filter_suite());
 	srunner_add_suite(sr, daemon_suite());
 	srunner_add_suite(sr, cli_suite());
+	srunner_add_suite(sr, fuzz_suite());
 	srunner_add_suite(sr, live_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fuzz.h - the fuzz targets' bodies. Each takes any bytes and aborts on
+ * what must never happen; libFuzzer drives them (make fuzz), and make
+ * check replays every input kept under tests/data/fuzz/NAME/ through them.
+ */
+#ifndef SOCKWATCH_FUZZ_H
+#define SOCKWATCH_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The filter parser, and the records run through what it took. */
+int fuzz_filter(const uint8_t *data, size_t size);
+
+/* The request codec; what it took, encoded again, parses the same. */
+int fuzz_proto(const uint8_t *data, size_t size);
+
+/* A dump: parsed, grouped, encoded, and the JSON valid when read back. */
+int fuzz_dump(const uint8_t *data, size_t size);
+
+#endif
