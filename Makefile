@@ -49,11 +49,11 @@ DAEMON  := $(B)/sockwatchd
 CLI     := $(B)/sockwatchctl
 TESTS   := $(B)/sockwatch-tests
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(BENCH_SRC))
-FAULT   := $(B)/sockwatch-fault.so
+FAULT   := $(B)/sockwatch-fault.so $(B)/sockwatch-fault-alloc.so
 MANS    := $(patsubst man/%,$(B)/man/%,$(wildcard man/*.[0-9]))
 
 .PHONY: all check check-asan check-valgrind check-packaging demo bench \
-        fuzz install uninstall clean format lint check-fresh deb check-systemd
+        fuzz soak install uninstall clean format lint check-fresh deb check-systemd
 
 all: $(LIB) $(DAEMON) $(CLI) $(MANS)
 
@@ -87,8 +87,11 @@ $(B)/bench-%: $(B)/obj/bench/%.o $(LIB)
 
 # The fault shim is preloaded into the daemon, never linked with it; it
 # gets no sanitizer, whose runtime must come first in a sanitized daemon.
-$(FAULT): tests/fault/shim.c
+$(B)/sockwatch-fault.so: tests/fault/shim.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O1 -g -fPIC -shared -o $@ $< -ldl
+
+$(B)/sockwatch-fault-alloc.so: tests/fault/alloc.c
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O1 -g -fPIC -shared -o $@ $<
 
 # The suite runs in private network and mount namespaces: tests/run picks
 # `unshare -mn` as root and `unshare -rmn` otherwise.
@@ -155,6 +158,12 @@ fuzz:
 	    -artifact_prefix=$(B)/fuzz/$$t- $(B)/fuzz/$$t tests/data/fuzz/$$t \
 	    || exit 1; \
 	done
+
+# The daemon for SOAK_MINUTES under churn and hostile clients, in private
+# namespaces (tests/soak/soak.py says what it does and checks).
+SOAK_MINUTES ?= 10
+soak: all $(BENCHES)
+	SOAK_MINUTES=$(SOAK_MINUTES) tests/run python3 tests/soak/soak.py $(B)
 
 # Start the daemon on a private socket, print this host's grouped list, stop.
 demo: all

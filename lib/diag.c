@@ -359,8 +359,17 @@ static int diag_dump_retry(struct diag *d, struct diag_result *res,
 	for (tries = 0; tries < DIAG_TRIES; tries++) {
 		if (diag_dump_one(d, res, family, proto) == 0)
 			return 0;
-		if (errno != ENOBUFS && errno != EINTR)
+		if (errno != ENOBUFS && errno != EINTR) {
+			/*
+			 * Cut short here (out of memory, say), the rest of the
+			 * dump is still queued on the socket and would be read
+			 * as the next one's: start that one on a new socket.
+			 * Only "no UDP diag" ends the exchange cleanly.
+			 */
+			if (errno != ENOENT)
+				d->stale = 1;
 			return -1;
+		}
 		res->n = mark;
 		res->retries++;
 		if (diag_socket_renew(d) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* test_daemon.c - the socket file, signals, and clients that misbehave. */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
@@ -871,18 +872,36 @@ START_TEST(cli_refuses_a_socket_another_user_serves)
 END_TEST
 
 /* The daemon under the fault shim, with the faults set as name=value. */
-static pid_t daemon_start_faulty(char *const faults[], char *const extra[])
+static pid_t daemon_start_shim(const char *shim, char *const faults[],
+			       char *const extra[])
 {
 	pid_t pid;
 	size_t i;
 
-	setenv("LD_PRELOAD", BUILD_DIR "/sockwatch-fault.so", 1);
+	setenv("LD_PRELOAD", shim, 1);
 	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
 	for (i = 0; faults[i]; i++)
 		putenv(faults[i]);
 	pid = daemon_start(sock_path, extra);
 	unsetenv("LD_PRELOAD");
 	return pid;
+}
+
+static pid_t daemon_start_faulty(char *const faults[], char *const extra[])
+{
+	return daemon_start_shim(BUILD_DIR "/sockwatch-fault.so", faults,
+				 extra);
+}
+
+/* Polls status until key reaches at least want, for 10 s at most. */
+static json_int_t status_wait(const char *key, json_int_t want)
+{
+	uint64_t deadline = now_ms() + 10000;
+	json_int_t v;
+
+	while ((v = status_num(sock_path, key)) < want && now_ms() < deadline)
+		usleep(50000);
+	return v;
 }
 
 /*
@@ -977,12 +996,135 @@ START_TEST(names_in_requests_cost_no_lookup)
 }
 END_TEST
 
+/* A dump the kernel says it interrupted is dumped again, not served. */
+START_TEST(interrupted_dump_is_taken_again)
+{
+	pid_t pid = daemon_start_faulty(
+		(char *[]){ "FAULT_DIAG_DUMP_INTR_AT=1", NULL },
+		(char *[]){ "--interval", "100", NULL });
+
+	net_listen("127.0.0.1:7200", 1, 0, NULL);
+	ck_assert_int_ge(status_wait("sockets", 1), 1);
+	ck_assert_int_eq(status_num(sock_path, "poll_errors"), 0);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* Out of descriptors while accepting: a pause, then every client served. */
+START_TEST(out_of_fds_on_accept_pauses_and_serves)
+{
+	pid_t pid = daemon_start_faulty(
+		(char *[]){ "FAULT_ACCEPT_EMFILE=3", NULL }, NULL);
+	char *out, *err;
+	uint64_t t0 = now_ms();
+
+	ck_assert_int_eq(
+		ctl_run(sock_path, (char *[]){ "status", NULL }, &out, &err),
+		0);
+	ck_assert_uint_lt(now_ms() - t0, 5000);
+	free(out);
+	free(err);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/*
+ * Out of memory while taking a picture (every allocation of 64 KiB or
+ * more fails while a file exists): the poll fails and is counted, the
+ * last picture is still served, and the next poll with memory takes a
+ * whole one.
+ */
+START_TEST(out_of_memory_keeps_the_last_picture)
+{
+	struct rlimit rl = { 8192, 8192 };
+	char flag[300], env[320];
+	json_int_t gen, errs;
+	pid_t pid;
+	int l, i, fd;
+
+	snprintf(flag, sizeof(flag), "%s/no-memory", dir);
+	snprintf(env, sizeof(env), "FAULT_ALLOC_FILE=%s", flag);
+	pid = daemon_start_shim(BUILD_DIR "/sockwatch-fault-alloc.so",
+				(char *[]){ env, NULL },
+				(char *[]){ "--interval", "100", NULL });
+	gen = status_wait("generation", 2);
+	errs = status_num(sock_path, "poll_errors");
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	fd = open(flag, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	l = net_listen("127.0.0.1:7201", 4096, 0, NULL);
+	for (i = 0; i < 3000; i++) {
+		net_connect("127.0.0.1:7201", NULL, 0);
+		net_accept(l);
+	}
+	ck_assert_int_ge(status_wait("poll_errors", errs + 3), errs + 3);
+	ck_assert_int_lt(status_num(sock_path, "sockets"), 6000);
+	ck_assert_int_ge(status_num(sock_path, "generation"), gen);
+	ck_assert_int_eq(unlink(flag), 0);
+	ck_assert_msg(status_wait("sockets", 6001) >= 6001, "errors %lld gen %lld",
+		      (long long)status_num(sock_path, "poll_errors"),
+		      (long long)status_num(sock_path, "generation"));
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* Creates files in dir until its file system has no inode left. */
+static void fill(const char *dir_path)
+{
+	char path[400];
+	int i, fd = 0;
+
+	for (i = 0; i < 1000 && fd >= 0; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir_path, i);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+	ck_assert_int_eq(errno, ENOSPC);
+}
+
+/*
+ * No room for the socket's directory, or for the socket in it: the
+ * daemon says so and exits, never half-started.
+ */
+START_TEST(full_disk_for_the_socket_directory)
+{
+	char mnt[256], sub[300], path[400];
+
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	dir_make("full", 0755, mnt, sizeof(mnt));
+	ck_assert_int_eq(
+		mount("tmpfs", mnt, "tmpfs", 0, "size=64k,nr_inodes=8"), 0);
+	snprintf(sub, sizeof(sub), "%s/run", mnt);
+	ck_assert_int_eq(mkdir(sub, 0750), 0);
+	fill(mnt);
+	snprintf(path, sizeof(path), "%s/s.sock", sub); /* the socket */
+	daemon_refuses(path, "No space left on device");
+	snprintf(path, sizeof(path), "%s/new/s.sock", mnt); /* its directory */
+	daemon_refuses(path, "No space left on device");
+	ck_assert_int_eq(umount2(mnt, MNT_DETACH), 0);
+}
+END_TEST
+
+/* The allocator shim can stand in for malloc: no sanitizer, no valgrind. */
+static int alloc_shim_usable(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 0;
+#else
+	return getenv("SOCKWATCH_DAEMON_WRAPPER") == NULL;
+#endif
+}
+
 Suite *daemon_suite(void)
 {
 	Suite *s = suite_create("daemon");
 	TCase *file = tcase_create("socket file");
 	TCase *bad = tcase_create("bad clients");
 	TCase *policy = tcase_create("access policy");
+	TCase *faults = tcase_create("faults");
 
 	tcase_add_checked_fixture(file, dir_setup, dir_teardown);
 	tcase_set_timeout(file, 60);
@@ -1007,9 +1149,21 @@ Suite *daemon_suite(void)
 	tcase_add_test(bad, two_hundred_clients_at_once);
 	tcase_add_test(bad, clients_vanishing_mid_answer_cost_nothing);
 	tcase_add_test(bad, too_many_clients_are_told_so);
-	tcase_add_test(bad, dump_survives_a_socket_it_cannot_renew);
-	tcase_add_test(bad, names_in_requests_cost_no_lookup);
 	suite_add_tcase(s, bad);
+	tcase_add_checked_fixture(faults, dir_setup, dir_teardown);
+	tcase_set_timeout(faults, 60);
+	tcase_add_test(faults, dump_survives_a_socket_it_cannot_renew);
+	tcase_add_test(faults, interrupted_dump_is_taken_again);
+	tcase_add_test(faults, out_of_fds_on_accept_pauses_and_serves);
+	tcase_add_test(faults, names_in_requests_cost_no_lookup);
+	tcase_add_test(faults, full_disk_for_the_socket_directory);
+	if (alloc_shim_usable())
+		tcase_add_test(faults, out_of_memory_keeps_the_last_picture);
+	else
+		fprintf(stderr, "daemon: the out-of-memory test replaces the "
+				"allocator, which a sanitizer or valgrind "
+				"owns here: NOT RUN\n");
+	suite_add_tcase(s, faults);
 	if (!can_switch_uid()) {
 		/* Said plainly, not counted as passed. */
 		fprintf(stderr, "daemon: the access policy, socket group and "

@@ -6,6 +6,10 @@
  *     sockets, the next M fail with EMFILE; later ones succeed again.
  *   FAULT_DIAG_RECV_ENOBUFS_AT=N: the Nth receive on a sock_diag socket
  *     fails with ENOBUFS, as when the kernel dropped part of a dump.
+ *   FAULT_DIAG_DUMP_INTR_AT=N: the Nth receive on a sock_diag socket
+ *     comes with NLM_F_DUMP_INTR set, as when the socket tables changed
+ *     while the kernel dumped them.
+ *   FAULT_ACCEPT_EMFILE=N: the first N accept4() calls fail with EMFILE.
  *   FAULT_SLOW_NSS_MS=N: service and interface name lookups take N ms
  *     each, as with a resolver that waits on a network.
  */
@@ -66,16 +70,28 @@ int socket(int domain, int type, int protocol)
 	return fd;
 }
 
+static long shim_recvs; /* receives on sock_diag sockets so far */
+
 /* 1 when this receive on fd is the one to fail with ENOBUFS. */
 static int shim_recv_fails(int fd)
 {
-	static long calls;
-
-	if (!shim_is_diag(fd) ||
-	    ++calls != shim_env("FAULT_DIAG_RECV_ENOBUFS_AT", 0))
+	if (!shim_is_diag(fd))
+		return 0;
+	if (++shim_recvs != shim_env("FAULT_DIAG_RECV_ENOBUFS_AT", 0))
 		return 0;
 	errno = ENOBUFS;
 	return 1;
+}
+
+/* Marks what was received as interrupted, when it is its turn. */
+static ssize_t shim_recv_done(int fd, void *buf, ssize_t n)
+{
+	struct nlmsghdr *h = buf;
+
+	if (n >= (ssize_t)sizeof(*h) && shim_is_diag(fd) &&
+	    shim_recvs == shim_env("FAULT_DIAG_DUMP_INTR_AT", 0))
+		h->nlmsg_flags |= NLM_F_DUMP_INTR;
+	return n;
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
@@ -88,7 +104,9 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 		real = (ssize_t(*)(int, void *, size_t, int, struct sockaddr *,
 				   socklen_t *))dlsym(RTLD_NEXT, "recvfrom");
 	return shim_recv_fails(fd) ? -1
-				   : real(fd, buf, len, flags, from, fromlen);
+				   : shim_recv_done(fd, buf,
+						    real(fd, buf, len, flags,
+							 from, fromlen));
 }
 
 /* libmnl's own receive goes through recvmsg. */
@@ -99,7 +117,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (!real)
 		real = (ssize_t(*)(int, struct msghdr *, int))dlsym(RTLD_NEXT,
 								    "recvmsg");
-	return shim_recv_fails(fd) ? -1 : real(fd, msg, flags);
+	if (shim_recv_fails(fd))
+		return -1;
+	return msg->msg_iovlen ? shim_recv_done(fd, msg->msg_iov[0].iov_base,
+						real(fd, msg, flags))
+			       : real(fd, msg, flags);
 }
 
 int close(int fd)
@@ -141,4 +163,19 @@ unsigned int if_nametoindex(const char *name)
 							     "if_nametoindex");
 	shim_slow_nss();
 	return real(name);
+}
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	static int (*real)(int, struct sockaddr *, socklen_t *, int);
+	static long calls;
+
+	if (!real)
+		real = (int (*)(int, struct sockaddr *, socklen_t *, int))dlsym(
+			RTLD_NEXT, "accept4");
+	if (++calls <= shim_env("FAULT_ACCEPT_EMFILE", 0)) {
+		errno = EMFILE;
+		return -1;
+	}
+	return real(fd, addr, len, flags);
 }
