@@ -18,6 +18,7 @@
 #define CONTROL_READ_CHUNK 4096
 #define CONTROL_SPAN 65536 /* bytes of a listing to encode ahead */
 #define CONTROL_PAUSE_MS 200
+#define CONTROL_KEEP_OUT 65536 /* out buffer kept between replies */
 
 enum reply {
 	REPLY_NONE,  /* waiting for a request */
@@ -88,6 +89,9 @@ static void client_reply_error(struct control *ctl, struct client *c,
 
 static void client_end_reply(struct client *c)
 {
+	/* a group of 100,000 connections left its size behind: not kept */
+	if (c->out.cap > CONTROL_KEEP_OUT && c->out.len == 0)
+		jbuf_free(&c->out);
 	snapshot_unref(c->snap);
 	c->snap = NULL;
 	filter_free(c->filter);

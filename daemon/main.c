@@ -14,9 +14,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "links.h"
 #include "log.h"
+#include "mem.h"
 #include "scan.h"
 #include "sd.h"
 #include "sockfile.h"
@@ -276,6 +278,7 @@ static void daemon_start(struct daemon *d)
 				   d->socket_group };
 
 	log_init((enum log_level)d->log_level);
+	mem_init();
 	daemon_fd_limit();
 	daemon_signals(d);
 	d->links = links_open();
@@ -313,8 +316,10 @@ static void daemon_tick(struct daemon *d)
 {
 	uint64_t expirations;
 
-	if (read(d->timer_fd, &expirations, sizeof(expirations)) > 0)
+	if (read(d->timer_fd, &expirations, sizeof(expirations)) > 0) {
 		scan_run(&d->scan);
+		mem_trim(clock_mono_ms());
+	}
 }
 
 static void daemon_loop(struct daemon *d)
