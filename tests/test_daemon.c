@@ -1010,6 +1010,23 @@ START_TEST(interrupted_dump_is_taken_again)
 }
 END_TEST
 
+/*
+ * A local process may send to the daemon's sock_diag port: its message
+ * (here an error that would fail the dump) is not read as the kernel's.
+ */
+START_TEST(only_the_kernel_is_listened_to)
+{
+	pid_t pid =
+		daemon_start_faulty((char *[]){ "FAULT_DIAG_FORGE_AT=1", NULL },
+				    (char *[]){ "--interval", "100", NULL });
+
+	net_listen("127.0.0.1:7203", 1, 0, NULL);
+	ck_assert_int_ge(status_wait("sockets", 1), 1);
+	ck_assert_int_eq(status_num(sock_path, "poll_errors"), 0);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
 /* Out of descriptors while accepting: a pause, then every client served. */
 START_TEST(out_of_fds_on_accept_pauses_and_serves)
 {
@@ -1063,7 +1080,8 @@ START_TEST(out_of_memory_keeps_the_last_picture)
 	ck_assert_int_lt(status_num(sock_path, "sockets"), 6000);
 	ck_assert_int_ge(status_num(sock_path, "generation"), gen);
 	ck_assert_int_eq(unlink(flag), 0);
-	ck_assert_msg(status_wait("sockets", 6001) >= 6001, "errors %lld gen %lld",
+	ck_assert_msg(status_wait("sockets", 6001) >= 6001,
+		      "errors %lld gen %lld",
 		      (long long)status_num(sock_path, "poll_errors"),
 		      (long long)status_num(sock_path, "generation"));
 	ck_assert_int_eq(daemon_stop(pid), 0);
@@ -1154,6 +1172,7 @@ Suite *daemon_suite(void)
 	tcase_set_timeout(faults, 60);
 	tcase_add_test(faults, dump_survives_a_socket_it_cannot_renew);
 	tcase_add_test(faults, interrupted_dump_is_taken_again);
+	tcase_add_test(faults, only_the_kernel_is_listened_to);
 	tcase_add_test(faults, out_of_fds_on_accept_pauses_and_serves);
 	tcase_add_test(faults, names_in_requests_cost_no_lookup);
 	tcase_add_test(faults, full_disk_for_the_socket_directory);

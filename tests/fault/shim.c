@@ -9,6 +9,9 @@
  *   FAULT_DIAG_DUMP_INTR_AT=N: the Nth receive on a sock_diag socket
  *     comes with NLM_F_DUMP_INTR set, as when the socket tables changed
  *     while the kernel dumped them.
+ *   FAULT_DIAG_FORGE_AT=N: the Nth receive on a sock_diag socket gets,
+ *     instead of the kernel's next message, an error (EPERM) from a
+ *     local process (port id 4242), as a user may send one.
  *   FAULT_ACCEPT_EMFILE=N: the first N accept4() calls fail with EMFILE.
  *   FAULT_SLOW_NSS_MS=N: service and interface name lookups take N ms
  *     each, as with a resolver that waits on a network.
@@ -21,6 +24,7 @@
 #include <limits.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -94,15 +98,45 @@ static ssize_t shim_recv_done(int fd, void *buf, ssize_t n)
 	return n;
 }
 
+/*
+ * A forged answer in buf, from port id 4242 in *from, when it is its
+ * turn: returns its length, or 0 to receive the kernel's.
+ */
+static size_t shim_forge(int fd, void *buf, size_t len, void *from,
+			 socklen_t *fromlen)
+{
+	static long recvs;
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} m = { { sizeof(m), NLMSG_ERROR, 0, 0, 0 }, { -EPERM, { 0 } } };
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_pid = 4242 };
+
+	if (!shim_is_diag(fd) || len < sizeof(m) ||
+	    ++recvs != shim_env("FAULT_DIAG_FORGE_AT", 0))
+		return 0;
+	memcpy(buf, &m, sizeof(m));
+	if (from && fromlen && *fromlen >= sizeof(nl)) {
+		memcpy(from, &nl, sizeof(nl));
+		*fromlen = sizeof(nl);
+	}
+	return sizeof(m);
+}
+
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 		 struct sockaddr *from, socklen_t *fromlen)
 {
 	static ssize_t (*real)(int, void *, size_t, int, struct sockaddr *,
 			       socklen_t *);
 
+	size_t forged;
+
 	if (!real)
 		real = (ssize_t(*)(int, void *, size_t, int, struct sockaddr *,
 				   socklen_t *))dlsym(RTLD_NEXT, "recvfrom");
+	forged = shim_forge(fd, buf, len, from, fromlen);
+	if (forged)
+		return (ssize_t)forged;
 	return shim_recv_fails(fd) ? -1
 				   : shim_recv_done(fd, buf,
 						    real(fd, buf, len, flags,
@@ -113,10 +147,17 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	static ssize_t (*real)(int, struct msghdr *, int);
+	size_t forged;
 
 	if (!real)
 		real = (ssize_t(*)(int, struct msghdr *, int))dlsym(RTLD_NEXT,
 								    "recvmsg");
+	forged = msg->msg_iovlen ? shim_forge(fd, msg->msg_iov[0].iov_base,
+					      msg->msg_iov[0].iov_len,
+					      msg->msg_name, &msg->msg_namelen)
+				 : 0;
+	if (forged)
+		return (ssize_t)forged;
 	if (shim_recv_fails(fd))
 		return -1;
 	return msg->msg_iovlen ? shim_recv_done(fd, msg->msg_iov[0].iov_base,
