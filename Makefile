@@ -64,8 +64,10 @@ $(B)/obj/%.o: %.c
 $(LIB): $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 
+# The daemon looks user names up in a thread of their own (daemon/users.c).
+$(call obj,$(DAEMON_SRC)): ALL_CFLAGS += -pthread
 $(DAEMON): $(call obj,$(DAEMON_SRC)) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS)
 
 $(CLI): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

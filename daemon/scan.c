@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "log.h"
+#include "users.h"
 
 /* Bits of CapEff in /proc/self/status that let us read others' fds. */
 #define CAP_DAC_READ_SEARCH_BIT 2
@@ -100,6 +101,13 @@ int scan_init(struct scanner *sc, struct links *links, int attribute)
 		strcpy(sc->host, "localhost");
 	if (attribute) {
 		sc->procs = procs_open("/proc");
+		sc->users = sc->procs ? users_open() : NULL;
+		if (sc->users)
+			procs_set_namer(sc->procs, users_name, sc->users);
+		else if (sc->procs)
+			log_warnx("no thread for user names (%s): looking them "
+				  "up in the poll",
+				  strerror(errno));
 		if (!sc->procs)
 			log_warnx("cannot open /proc (%s): no process "
 				  "attribution",
@@ -289,4 +297,6 @@ void scan_fini(struct scanner *sc)
 	sc->diag = NULL;
 	procs_close(sc->procs);
 	sc->procs = NULL;
+	users_close(sc->users);
+	sc->users = NULL;
 }

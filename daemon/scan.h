@@ -13,6 +13,7 @@ struct scanner {
 	struct diag *diag;
 	struct procs *procs;	  /* NULL: no attribution (off, or no /proc) */
 	char hidepid[16];	  /* /proc's hidepid= when it hides from us */
+	struct users *users;	  /* names procs' users beside the poll */
 	uint64_t attr_us;	  /* of the last poll, attribution alone */
 	int attr_failed;	  /* the last attribution ran out of memory */
 	struct links *links;	  /* may be NULL: devices shown by index */

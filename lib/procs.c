@@ -58,6 +58,9 @@ struct procs {
 	struct strtab names;	 /* units, containers, users: counted */
 	struct u32map users;	 /* uid + 1 -> its name in names */
 	struct u32map user_refs; /* uid + 1 -> processes of that uid */
+	struct u32map pending;	 /* uid + 1 whose name the namer owes us */
+	procs_namer namer;	 /* NULL: getpwuid_r, here and now */
+	void *namer_ctx;
 	uint32_t round;
 	uint32_t cursor; /* round robin of the slow refresh */
 	struct procs_stats st;
@@ -66,6 +69,12 @@ struct procs {
 static const char *str_of(const struct procs *p, uint32_t id)
 {
 	return strtab_str(&p->names, id);
+}
+
+void procs_set_namer(struct procs *p, procs_namer namer, void *ctx)
+{
+	p->namer = namer;
+	p->namer_ctx = ctx;
 }
 
 struct procs *procs_open(const char *root)
@@ -269,25 +278,74 @@ static void user_forget(struct procs *p, uint32_t uid)
 	strtab_put(&p->names, u32map_get(&p->users, uid + 1));
 	u32map_del(&p->users, uid + 1);
 	u32map_del(&p->user_refs, uid + 1);
+	u32map_del(&p->pending, uid + 1);
 }
 
-/* The name of uid, looked up in passwd once while it is in use. */
-static uint32_t user_name(struct procs *p, uint32_t uid)
+/*
+ * The name of uid into buf: 1, or 0 when the namer does not know it yet
+ * (buf then holds the number, and the uid is asked about again).
+ */
+static int user_lookup(struct procs *p, uint32_t uid, char *buf, size_t size)
 {
 	struct passwd pw, *res = NULL;
+
+	if (p->namer) {
+		if (p->namer(p->namer_ctx, uid, buf, size))
+			return 1;
+	} else if (getpwuid_r(uid, &pw, buf, size, &res) == 0 && res) {
+		memmove(buf, pw.pw_name, strlen(pw.pw_name) + 1);
+		return 1;
+	}
+	snprintf(buf, size, "%u", (unsigned)uid);
+	return 0;
+}
+
+/* The name of uid, looked up once while it is in use. */
+static uint32_t user_name(struct procs *p, uint32_t uid)
+{
 	uint32_t id = u32map_get(&p->users, uid + 1);
 	char buf[1024];
+	int known;
 
 	if (id != NONE)
 		return id;
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
-		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
-	id = strtab_get(&p->names, res ? pw.pw_name : buf);
+	known = user_lookup(p, uid, buf, sizeof(buf));
+	id = strtab_get(&p->names, buf);
 	if (id != NONE && u32map_put(&p->users, uid + 1, id) < 0) {
 		strtab_put(&p->names, id);
-		id = NONE;
+		return NONE;
 	}
+	if (id != NONE && !known)
+		u32map_put(&p->pending, uid + 1, 1);
 	return id;
+}
+
+#define USERS_SETTLE_MAX 64 /* owed names asked again per update */
+
+/* The names the namer owed: asked again, and taken when it has them. */
+static void users_settle(struct procs *p)
+{
+	uint32_t keys[USERS_SETTLE_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; p->namer && i < p->pending.cap && n < USERS_SETTLE_MAX; i++)
+		if (p->pending.keys[i])
+			keys[n++] = p->pending.keys[i];
+	for (i = 0; i < n; i++) {
+		char buf[256];
+		uint32_t id, old;
+
+		if (!user_lookup(p, keys[i] - 1, buf, sizeof(buf)))
+			continue;
+		old = u32map_get(&p->users, keys[i]);
+		id = strtab_get(&p->names, buf);
+		if (id == NONE || u32map_put(&p->users, keys[i], id) < 0) {
+			strtab_put(&p->names, id);
+			continue;
+		}
+		strtab_put(&p->names, old);
+		u32map_del(&p->pending, keys[i]);
+	}
 }
 
 /* The name of uid for one more of its processes; NONE uncounted. */
@@ -554,6 +612,7 @@ int procs_update(struct procs *p, const struct sock_rec *recs, size_t n)
 {
 	p->round++;
 	p->st.scanned = p->st.links = 0;
+	users_settle(p);
 	procs_walk(p);
 	procs_reap(p);
 	procs_refresh(p);
@@ -588,7 +647,11 @@ size_t procs_owners(const struct procs *p, uint32_t inode,
 		out[n].pid = pr->pid;
 		out[n].uid = pr->uid;
 		out[n].comm = pr->comm;
-		out[n].user = str_of(p, pr->user);
+		/* by uid: a name the namer owed may have come since */
+		out[n].user =
+			pr->user == NONE
+				? NULL
+				: str_of(p, u32map_get(&p->users, pr->uid + 1));
 		out[n].unit = str_of(p, pr->unit);
 		out[n].container = str_of(p, pr->container);
 		n++;
@@ -621,6 +684,7 @@ void procs_close(struct procs *p)
 	u32map_free(&p->giveup);
 	u32map_free(&p->users);
 	u32map_free(&p->user_refs);
+	u32map_free(&p->pending);
 	close(p->root);
 	free(p);
 }

@@ -33,6 +33,16 @@ struct procs;
 struct procs *procs_open(const char *root);
 
 /*
+ * Writes the user name of uid into buf: 1, or 0 when it is not known yet
+ * (to be asked again at the next update). It must not wait: a daemon
+ * answers from a cache that another thread fills.
+ */
+typedef int (*procs_namer)(void *ctx, uint32_t uid, char *buf, size_t size);
+
+/* Names users with namer from now on, instead of getpwuid_r here. */
+void procs_set_namer(struct procs *p, procs_namer namer, void *ctx);
+
+/*
  * Brings the map up to date for the sockets of a new dump, reading only
  * what changed: new processes, processes whose number of open files
  * changed, and, when sockets turned up that nobody is known to hold,

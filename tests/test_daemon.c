@@ -1027,6 +1027,43 @@ START_TEST(only_the_kernel_is_listened_to)
 }
 END_TEST
 
+/*
+ * A passwd lookup that takes 2 s (LDAP far away) stalls neither the poll
+ * nor its clients: the name comes from a thread of its own, a poll later,
+ * and until then the uid stands for it.
+ */
+START_TEST(slow_user_lookups_stall_no_poll)
+{
+	pid_t pid;
+	json_int_t polls;
+	uint64_t deadline;
+	char *out = NULL, *err;
+
+	net_listen("127.0.0.1:7204", 1, 0, NULL);
+	pid = daemon_start_faulty((char *[]){ "FAULT_SLOW_NSS_MS=2000", NULL },
+				  (char *[]){ "--interval", "100", NULL });
+	usleep(1000000);
+	polls = status_num(sock_path, "polls");
+	ck_assert_msg(polls >= 5, "%lld polls in the first second",
+		      (long long)polls);
+	deadline = now_ms() + 10000;
+	do {
+		free(out);
+		usleep(200000);
+		ck_assert_int_eq(
+			ctl_run(sock_path,
+				(char *[]){ "list", "--json", "--fresh",
+					    "sport = :7204", NULL },
+				&out, &err),
+			0);
+		free(err);
+	} while (!strstr(out, "\"user\":\"root\"") && now_ms() < deadline);
+	ck_assert_msg(strstr(out, "\"user\":\"root\""), "%s", out);
+	free(out);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
 /* Out of descriptors while accepting: a pause, then every client served. */
 START_TEST(out_of_fds_on_accept_pauses_and_serves)
 {
@@ -1175,6 +1212,7 @@ Suite *daemon_suite(void)
 	tcase_add_test(faults, only_the_kernel_is_listened_to);
 	tcase_add_test(faults, out_of_fds_on_accept_pauses_and_serves);
 	tcase_add_test(faults, names_in_requests_cost_no_lookup);
+	tcase_add_test(faults, slow_user_lookups_stall_no_poll);
 	tcase_add_test(faults, full_disk_for_the_socket_directory);
 	if (alloc_shim_usable())
 		tcase_add_test(faults, out_of_memory_keeps_the_last_picture);

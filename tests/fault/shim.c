@@ -13,12 +13,13 @@
  *     instead of the kernel's next message, an error (EPERM) from a
  *     local process (port id 4242), as a user may send one.
  *   FAULT_ACCEPT_EMFILE=N: the first N accept4() calls fail with EMFILE.
- *   FAULT_SLOW_NSS_MS=N: service and interface name lookups take N ms
- *     each, as with a resolver that waits on a network.
+ *   FAULT_SLOW_NSS_MS=N: service, interface and user name lookups take
+ *     N ms each, as with a resolver that waits on a network.
  */
 #include <dlfcn.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <time.h>
 #include <errno.h>
 #include <limits.h>
@@ -219,4 +220,18 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		return -1;
 	}
 	return real(fd, addr, len, flags);
+}
+
+int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t size,
+	       struct passwd **res)
+{
+	static int (*real)(uid_t, struct passwd *, char *, size_t,
+			   struct passwd **);
+
+	if (!real)
+		real = (int (*)(uid_t, struct passwd *, char *, size_t,
+				struct passwd **))dlsym(RTLD_NEXT,
+							"getpwuid_r");
+	shim_slow_nss();
+	return real(uid, pw, buf, size, res);
 }
