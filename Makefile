@@ -3,7 +3,7 @@
 # The one place that holds the version: --version, the man pages and the
 # Debian package take it from here (check-packaging checks they agree), and
 # NEWS.md gives its release date as "## VERSION (YYYY-MM-DD)".
-VERSION    := 0.1.0
+VERSION    := 0.2.0
 RELEASE_DATE = $(shell sed -n 's/^\#\# $(VERSION) (\([0-9-]*\))$$/\1/p' NEWS.md)
 
 PREFIX     ?= /usr/local
@@ -57,7 +57,8 @@ MANS    := $(patsubst man/%,$(B)/man/%,$(wildcard man/*.[0-9]))
 
 all: $(LIB) $(DAEMON) $(CLI) $(MANS)
 
-$(B)/obj/%.o: %.c
+# Objects depend on this file too: it holds their flags and the version.
+$(B)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
