@@ -281,11 +281,15 @@ static void daemon_start(struct daemon *d)
 	mem_init();
 	daemon_fd_limit();
 	daemon_signals(d);
+	/*
+	 * Before scan_init starts the user-name thread: binding the socket
+	 * changes the process's umask and working directory for a moment.
+	 */
+	daemon_listen(d);
 	d->links = links_open();
 	if (scan_init(&d->scan, d->links, d->attribute) < 0)
 		fatal("cannot open a sock_diag netlink socket: %s",
 		      strerror(errno));
-	daemon_listen(d);
 	/* Be ready to answer before saying so: the first picture first. */
 	if (scan_run(&d->scan) < 0)
 		log_warnx("no first picture; clients get \"unavailable\" "

@@ -23,8 +23,43 @@
 struct walk {
 	char *err;
 	size_t errsz;
-	uid_t uid; /* the daemon's: it may own the socket's directory */
+	uid_t uid;     /* the daemon's: it may own the socket's directory */
+	uid_t outside; /* in a user namespace, who owns what is not mapped */
 };
+
+/*
+ * The uid that files of unmapped users show in a user namespace (root's
+ * among them), or (uid_t)-1 in the initial one. A daemon in a user
+ * namespace is not the privileged one this file guards, and there the
+ * directories above its own are the host's.
+ */
+static uid_t walk_outside(void)
+{
+	unsigned long a, b, n, over = 65534;
+	FILE *f = fopen("/proc/self/uid_map", "r");
+	int initial;
+
+	if (!f)
+		return (uid_t)-1;
+	initial = fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 &&
+		  b == 0 && n == 4294967295UL;
+	fclose(f);
+	if (initial)
+		return (uid_t)-1;
+	f = fopen("/proc/sys/kernel/overflowuid", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &over) != 1)
+			over = 65534;
+		fclose(f);
+	}
+	return (uid_t)over;
+}
+
+/* Root, the daemon's user, or (in a user namespace) the host's. */
+static int walk_trusted(const struct walk *w, uid_t owner)
+{
+	return owner == 0 || owner == w->uid || owner == w->outside;
+}
 
 /* "cannot DO WHAT: why", from errno. */
 static int walk_fail(struct walk *w, const char *what_to_do, const char *what)
@@ -34,13 +69,25 @@ static int walk_fail(struct walk *w, const char *what_to_do, const char *what)
 	return -1;
 }
 
-/* An ancestor may be shared (/tmp), but then sticky: nobody renames it. */
+/*
+ * An ancestor: root's or ours (its owner may rename what is in it, sticky
+ * or not), and writable by others only if sticky, as /tmp is, so that
+ * nobody else may rename our entry in it.
+ */
 static int walk_check_above(struct walk *w, int fd, const char *dir)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return walk_fail(w, "look at", dir);
+	if (!walk_trusted(w, st.st_uid)) {
+		snprintf(w->err, w->errsz,
+			 "%s belongs to uid %u, who could replace what is "
+			 "below it; every directory above the socket must "
+			 "belong to root or to sockwatchd's user",
+			 dir, (unsigned)st.st_uid);
+		return -1;
+	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
 		snprintf(w->err, w->errsz,
 			 "%s is writable by other users and not sticky, so "
@@ -110,14 +157,24 @@ static int walk_mkdir(struct walk *w, int at, const char *name, const char *dir,
 {
 	int fd;
 
-	if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
-		return walk_fail(w, "create directory", dir);
+	if (mkdirat(at, name, 0700) < 0) {
+		if (errno != EEXIST)
+			return walk_fail(w, "create directory", dir);
+		/* made meanwhile, not by us: verified, never chowned */
+		fd = walk_open(w, at, name, dir, O_RDONLY);
+		if (fd >= 0 && walk_check_own(w, fd, dir) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		return fd;
+	}
 	fd = walk_open(w, at, name, dir, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	if (walk_check_own(w, fd, dir) < 0)
 		goto fail;
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) {
+	/* our group unless told, not a setgid parent's */
+	if (fchown(fd, (uid_t)-1, gid != (gid_t)-1 ? gid : getegid()) < 0) {
 		walk_fail(w, "set the group of", dir);
 		goto fail;
 	}
@@ -158,19 +215,23 @@ static int walk_step(struct walk *w, int at, const char *comp, const char *dir,
 }
 
 /*
- * The fd of the socket's directory dir (the path up to its last '/',
- * written over while walked, so that messages name the part walked).
+ * The fd of the socket's directory dir (the absolute path up to its last
+ * '/', written over while walked, so that messages name the part walked).
  */
 static int walk_dir(struct walk *w, char *dir, gid_t gid)
 {
-	const char *top = dir[0] == '/' ? "/" : ".";
+	const char *top = "/";
 	char *comp = dir;
 	int at = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (at < 0)
 		return walk_fail(w, "open", top);
 	comp += strspn(comp, "/");
-	if (!*comp) { /* the socket is right in "/" or "." */
+	if (*comp && walk_check_above(w, at, top) < 0) {
+		close(at);
+		return -1;
+	}
+	if (!*comp) { /* the socket is right in "/" */
 		close(at);
 		at = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (at >= 0 && walk_check_own(w, at, top) == 0)
@@ -312,7 +373,7 @@ fail:
 int sockfile_open(struct sockfile *sf, const char *path, mode_t mode, gid_t gid,
 		  char *err, size_t errsz)
 {
-	struct walk w = { err, errsz, geteuid() };
+	struct walk w = { err, errsz, geteuid(), walk_outside() };
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
 	char dir[4096];
@@ -320,6 +381,11 @@ int sockfile_open(struct sockfile *sf, const char *path, mode_t mode, gid_t gid,
 	*err = '\0';
 	memset(sf, 0, sizeof(*sf));
 	sf->fd = sf->dir_fd = -1;
+	if (path[0] != '/') { /* "." has ancestors nobody checks */
+		snprintf(err, errsz, "%s: the socket path must be absolute",
+			 path);
+		return -1;
+	}
 	if (!*name || strlen(name) >= sizeof(sf->name) ||
 	    strlen(path) >= sizeof(dir)) {
 		snprintf(err, errsz,

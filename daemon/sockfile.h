@@ -17,13 +17,14 @@ struct sockfile {
 };
 
 /*
- * Binds and listens on path with mode and group gid ((gid_t)-1 keeps the
- * daemon's). No component of path may be a symbolic link, and no
- * directory above the socket writable by others unless it is sticky. The
- * socket's own directory must belong to root or to the daemon's user and
- * be writable by nobody else; when missing it is made 0750 and given to
- * gid. A stale socket file is replaced, a live daemon's refused. Returns
- * 0, or -1 with a message in err that says what to fix.
+ * Binds and listens on the absolute path with mode and group gid
+ * ((gid_t)-1 keeps the daemon's). No component of path may be a symbolic
+ * link; every directory on it must belong to root or to the daemon's
+ * user (in a user namespace, the host's too), and those above the
+ * socket's be writable by others only if sticky. The socket's own
+ * directory must be writable by nobody else; when missing it is made 0750
+ * and given to gid. A stale socket file is replaced, a live daemon's
+ * refused. Returns 0, or -1 with a message in err that says what to fix.
  */
 int sockfile_open(struct sockfile *sf, const char *path, mode_t mode, gid_t gid,
 		  char *err, size_t errsz);

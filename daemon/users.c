@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define USERS_SLOTS 256 /* lookups queued or answered, not yet taken */
 #define USERS_NAME 256
+#define USERS_KEEP_MS 10000 /* an answer nobody took in this long is let go */
+#define USERS_BUF_MAX 65536 /* for getpwuid_r, grown on ERANGE */
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
 
@@ -27,6 +30,7 @@ struct users {
 	struct {
 		uint32_t uid;
 		enum slot_state state;
+		uint64_t done_ms; /* when the answer came */
 		char name[USERS_NAME];
 	} slot[USERS_SLOTS];
 };
@@ -48,6 +52,40 @@ static int users_next(struct users *u)
 	}
 }
 
+/* The passwd name of uid, its number when it has none. */
+static void users_lookup(uint32_t uid, char *name, size_t size)
+{
+	size_t len = 1024;
+	char *buf = NULL;
+	int e = ERANGE;
+
+	while (e == ERANGE && len <= USERS_BUF_MAX) {
+		struct passwd pw, *res = NULL;
+		char *nbuf = realloc(buf, len);
+
+		if (!nbuf)
+			break;
+		buf = nbuf;
+		e = getpwuid_r(uid, &pw, buf, len, &res);
+		if (e == 0 && res) {
+			snprintf(name, size, "%s", pw.pw_name);
+			free(buf);
+			return;
+		}
+		len *= 2;
+	}
+	free(buf);
+	snprintf(name, size, "%u", (unsigned)uid);
+}
+
+static uint64_t users_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void *users_thread(void *arg)
 {
 	struct users *u = arg;
@@ -55,17 +93,14 @@ static void *users_thread(void *arg)
 
 	pthread_mutex_lock(&u->mu);
 	while ((i = users_next(u)) >= 0) {
-		struct passwd pw, *res = NULL;
 		uint32_t uid = u->slot[i].uid;
-		char buf[1024], name[USERS_NAME];
+		char name[USERS_NAME];
 
 		pthread_mutex_unlock(&u->mu);
-		if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-			snprintf(name, sizeof(name), "%s", pw.pw_name);
-		else /* no such user: its number is its name */
-			snprintf(name, sizeof(name), "%u", (unsigned)uid);
+		users_lookup(uid, name, sizeof(name));
 		pthread_mutex_lock(&u->mu);
 		memcpy(u->slot[i].name, name, sizeof(name));
+		u->slot[i].done_ms = users_now_ms();
 		u->slot[i].state = SLOT_DONE;
 	}
 	pthread_mutex_unlock(&u->mu);
@@ -96,6 +131,7 @@ int users_name(void *users, uint32_t uid, char *buf, size_t size)
 {
 	struct users *u = users;
 	int i, free_slot = -1, stale = -1, known = 0;
+	uint64_t now = users_now_ms();
 
 	pthread_mutex_lock(&u->mu);
 	for (i = 0; i < USERS_SLOTS; i++) {
@@ -105,7 +141,8 @@ int users_name(void *users, uint32_t uid, char *buf, size_t size)
 		}
 		if (u->slot[i].uid != uid) {
 			/* an answer nobody took: its uid left before it came */
-			if (u->slot[i].state == SLOT_DONE && stale < 0)
+			if (u->slot[i].state == SLOT_DONE && stale < 0 &&
+			    now - u->slot[i].done_ms > USERS_KEEP_MS)
 				stale = i;
 			continue;
 		}

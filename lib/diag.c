@@ -239,8 +239,7 @@ static mnl_cb_t diag_ctl_cbs[NLMSG_MIN_TYPE] = {
  * libmnl stops quietly at a partial message; a kernel never sends one.
  * Every length is checked as unsigned against the bytes left before it
  * is aligned or used, so no length can wrap the walk around or past the
- * buffer: the messages must tile it exactly (the last one may go
- * unpadded).
+ * buffer: the messages, each padded to 4 bytes, must tile it exactly.
  */
 static int diag_whole(const void *buf, size_t len)
 {
@@ -257,7 +256,11 @@ static int diag_whole(const void *buf, size_t len)
 		mlen = h.nlmsg_len;
 		if (mlen < sizeof(h) || mlen > left)
 			return 0;
-		step = left - mlen < NLMSG_ALIGNTO ? left : NLMSG_ALIGN(mlen);
+		/*
+		 * Padding included, even after the last message: libmnl walks
+		 * attributes up to the aligned end, which must be ours.
+		 */
+		step = NLMSG_ALIGN(mlen);
 		if (step > left)
 			return 0;
 		p += step;

@@ -304,7 +304,7 @@ static int user_lookup(struct procs *p, uint32_t uid, char *buf, size_t size)
 static uint32_t user_name(struct procs *p, uint32_t uid)
 {
 	uint32_t id = u32map_get(&p->users, uid + 1);
-	char buf[1024];
+	char buf[16384];
 	int known;
 
 	if (id != NONE)
@@ -464,9 +464,12 @@ static uint32_t proc_current(struct procs *p, int32_t pid,
 	}
 	if (strcmp(comm, pr->comm) != 0 || pr->uid != st->st_uid) {
 		memcpy(pr->comm, comm, sizeof(pr->comm));
-		user_unref(p, pr->uid, pr->user);
-		pr->uid = st->st_uid;
-		pr->user = user_ref(p, pr->uid);
+		if (pr->uid !=
+		    st->st_uid) { /* keep the name of one unchanged */
+			user_unref(p, pr->uid, pr->user);
+			pr->uid = st->st_uid;
+			pr->user = user_ref(p, pr->uid);
+		}
 	}
 	return slot;
 }

@@ -224,6 +224,8 @@ START_TEST(symlinked_path_components_are_refused)
 	daemon_refuses(path, "is a symbolic link");
 	snprintf(path, sizeof(path), "%s/sub/s.sock", link); /* above it */
 	daemon_refuses(path, "is a symbolic link");
+	/* a relative path starts from a directory nobody checked */
+	daemon_refuses("sockwatch-rel/s.sock", "must be absolute");
 	snprintf(path, sizeof(path), "%s/s.sock", real);
 	ck_assert_int_ne(access(path, F_OK), 0); /* nothing bound through it */
 }
@@ -782,6 +784,9 @@ START_TEST(foreign_directory_is_refused)
 	nobody_dir("nob", 0755, nob, sizeof(nob));
 	snprintf(path, sizeof(path), "%s/s.sock", nob);
 	daemon_refuses(path, "belongs to uid 65534");
+	/* above the socket's directory too: its owner could rename ours */
+	snprintf(path, sizeof(path), "%s/sw/s.sock", nob);
+	daemon_refuses(path, "every directory above the socket must belong");
 }
 END_TEST
 

@@ -263,6 +263,25 @@ START_TEST(lengths_that_wrap_are_refused)
 }
 END_TEST
 
+/*
+ * A last message whose padding the buffer does not hold: libmnl would walk
+ * its attributes up to the aligned end, past the buffer.
+ */
+START_TEST(unpadded_last_message_is_refused)
+{
+	struct diag_result res = { 0 };
+	struct craft c = { 0 };
+	int err;
+
+	craft_sock(&c, AF_INET6);
+	((struct nlmsghdr *)c.buf)->nlmsg_len += 1; /* 89 bytes, say */
+	c.len += 1;
+	ck_assert_int_eq(craft_parse(&c, &res, &err), -1);
+	ck_assert_int_eq(err, EBADMSG);
+	diag_result_free(&res);
+}
+END_TEST
+
 /* An error code whose negation overflows is a bad message, not an errno. */
 START_TEST(error_codes_out_of_range_are_bad_messages)
 {
@@ -405,6 +424,7 @@ Suite *diag_suite(void)
 	tcase_add_test(tc, crafted_good_dump);
 	tcase_add_test(tc, truncated_and_oversized_messages);
 	tcase_add_test(tc, lengths_that_wrap_are_refused);
+	tcase_add_test(tc, unpadded_last_message_is_refused);
 	tcase_add_test(tc, error_codes_out_of_range_are_bad_messages);
 	tcase_add_test(tc, bad_attribute_is_rejected);
 	tcase_add_test(tc, kernel_errors_surface);
