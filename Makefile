@@ -24,6 +24,10 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 PKGS     := libmnl jansson libnl-route-3.0
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# Only the daemon drops privileges and sandboxes itself.
+DAEMON_PKGS := libcap-ng libseccomp
+DAEMON_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
+DAEMON_LIBS   = $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
 # Expanded only when the tests are built: a build without them needs no check.
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check)
@@ -66,9 +70,9 @@ $(LIB): $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 
 # The daemon looks user names up in a thread of their own (daemon/users.c).
-$(call obj,$(DAEMON_SRC)): ALL_CFLAGS += -pthread
+$(call obj,$(DAEMON_SRC)): ALL_CFLAGS += -pthread $(DAEMON_CFLAGS)
 $(DAEMON): $(call obj,$(DAEMON_SRC)) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(DAEMON_LIBS)
 
 $(CLI): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

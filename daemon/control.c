@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* control.c - clients of the control socket, served without blocking. */
+/*
+ * control.c - clients of the control socket, served without blocking.
+ * This is the transport: it reads request lines, looks the command up
+ * in its table, and moves the bytes that lib/query writes. Every client
+ * has a bounded out buffer, filled one bounded step at a time when it
+ * has drained, so no reader holds the server or its memory for long.
+ */
 #include "control.h"
 
 #include <errno.h>
-#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,50 +20,49 @@
 #include "filter.h"
 #include "log.h"
 #include "proto.h"
+#include "query.h"
 
 #define CONTROL_READ_CHUNK 4096
-#define CONTROL_SPAN 65536 /* bytes of a listing to encode ahead */
+#define CONTROL_OUT_MAX (256 * 1024) /* encoded and not yet sent, a client */
 #define CONTROL_PAUSE_MS 200
-#define CONTROL_KEEP_OUT 65536 /* out buffer kept between replies */
+#define CONTROL_KEEP_OUT 65536	 /* out buffer kept between replies */
+#define CONTROL_ACCEPT_BUDGET 64 /* clients accepted in one turn */
 
 enum reply {
 	REPLY_NONE,  /* waiting for a request */
-	REPLY_FRESH, /* waiting for the next poll */
-	REPLY_LIST,  /* streaming group records from a snapshot */
+	REPLY_FRESH, /* waiting for a picture taken from fresh_from_ms on */
+	REPLY_LIST,  /* streaming a listing */
 	REPLY_LAST,  /* the last record is in out */
 };
 
 struct client {
 	struct client *next;
+	struct control *ctl;
 	int fd;
-	int dead;    /* to be freed at the end of the round */
+	int dead;    /* to be freed at the end of the handler */
 	int eof;     /* the client will send no more */
 	int closing; /* close once out is written */
 	enum reply reply;
 	struct jbuf in;
 	struct jbuf out;
 	size_t out_off;
-	struct snapshot *snap; /* held while streaming */
-	size_t cache_off;
-	uint64_t since_ms; /* last request read or bytes written */
-	struct ucred cred;
-	int all;	       /* may see every process, not only its own */
-	size_t next_group;     /* streaming its own encoding: the next group */
-	size_t sent;	       /* group records of the reply so far */
+	struct snap *snap; /* held while streaming */
+	struct query *query;
 	struct filter *filter; /* of the list request under way, or NULL */
-	uint8_t *match;	       /* a byte a record: passed the filter */
-	struct encode_totals totals;
+	uint64_t since_ms;     /* last request read or bytes written */
+	uint64_t fresh_from_ms;
+	struct ucred cred;
+	int all; /* may see every process, not only its own */
 };
 
 struct control {
+	struct loop *loop;
 	int listen_fd;
-	struct scanner *sc;
+	const struct control_feed *feed;
 	struct control_opts opts;
 	struct client *clients;
 	size_t nclients;
-	struct client *polled[CONTROL_MAX_CLIENTS];
-	size_t npolled;
-	size_t fresh_waiting;
+	int fresh_asked; /* the poller was asked and has not answered */
 	uint64_t start_ms;
 	uint64_t accept_paused_until; /* out of fds: let clients leave first */
 	uint64_t clients_total;
@@ -65,19 +70,14 @@ struct control {
 	uint64_t request_errors;
 };
 
-struct control *control_new(int listen_fd, struct scanner *sc,
-			    const struct control_opts *opts)
-{
-	struct control *ctl = calloc(1, sizeof(*ctl));
+/* One handler a command; the protocol table says which fields it takes. */
+struct command {
+	enum proto_cmd id;
+	void (*handle)(struct control *ctl, struct client *c,
+		       struct proto_request *req);
+};
 
-	if (!ctl)
-		return NULL;
-	ctl->listen_fd = listen_fd;
-	ctl->sc = sc;
-	ctl->opts = *opts;
-	ctl->start_ms = clock_mono_ms();
-	return ctl;
-}
+static void client_update(struct client *c);
 
 static void client_reply_error(struct control *ctl, struct client *c,
 			       enum proto_code code, const char *msg)
@@ -89,109 +89,28 @@ static void client_reply_error(struct control *ctl, struct client *c,
 
 static void client_end_reply(struct client *c)
 {
-	/* a group of 100,000 connections left its size behind: not kept */
+	/* a large reply left its size behind: not kept */
 	if (c->out.cap > CONTROL_KEEP_OUT && c->out.len == 0)
 		jbuf_free(&c->out);
-	snapshot_unref(c->snap);
+	query_free(c->query);
+	c->query = NULL;
+	snap_unref(c->snap);
 	c->snap = NULL;
 	filter_free(c->filter);
 	c->filter = NULL;
-	free(c->match);
-	c->match = NULL;
 	c->reply = REPLY_NONE;
-}
-
-/* What the filter's own terms ask of a snapshot, for one reader. */
-struct match_ctx {
-	const struct snapshot *s;
-	const uint8_t *outbound; /* a byte a record */
-	const uint32_t *uid;	 /* the reader's, when it sees only its own */
-};
-
-static int match_outbound(const void *ctx, size_t i)
-{
-	return ((const struct match_ctx *)ctx)->outbound[i];
-}
-
-/* A reader who may not see others' processes may not filter on them. */
-static size_t match_procs(const void *ctx, size_t i, struct filter_proc *out,
-			  size_t max)
-{
-	const struct match_ctx *m = ctx;
-	const uint32_t *idx;
-	size_t n = owners_of(&m->s->owners, i, &idx), k, got = 0;
-
-	for (k = 0; k < n && got < max; k++) {
-		const struct owners_proc *p = &m->s->owners.procs[idx[k]];
-
-		if (m->uid && p->uid != *m->uid)
-			continue;
-		out[got].pid = p->pid;
-		out[got].uid = p->uid;
-		out[got].comm = p->comm;
-		out[got].user = p->user;
-		out[got].unit = p->unit;
-		got++;
-	}
-	return got;
-}
-
-/* A byte a record: 1 when it sits in an outbound group. */
-static uint8_t *outbound_map(const struct snapshot *s)
-{
-	uint8_t *out = calloc(s->n + 1, 1);
-	size_t g, k;
-
-	if (!out)
-		return NULL;
-	for (g = 0; g < s->grouping.ngroups; g++) {
-		const struct sockgroup *gr = &s->grouping.groups[g];
-
-		if (gr->ep.role != GROUP_OUTBOUND)
-			continue;
-		for (k = 0; k < gr->nconn; k++)
-			out[s->grouping.order[gr->first + k]] = 1;
-	}
-	return out;
-}
-
-/*
- * Runs the filter over the whole picture once, before the first record:
- * the totals of the end record are those of what matched.
- */
-static int client_match(struct client *c)
-{
-	const struct snapshot *s = c->snap;
-	struct match_ctx ctx = { s, outbound_map(s),
-				 c->all ? NULL : &c->cred.uid };
-	struct filter_env env = { &ctx, match_outbound,
-				  s->attributed ? match_procs : NULL };
-	size_t i;
-
-	c->match = malloc(s->n + 1);
-	if (!c->match || !ctx.outbound) {
-		free((void *)ctx.outbound);
-		return -1;
-	}
-	memset(&c->totals, 0, sizeof(c->totals));
-	for (i = 0; i < s->n; i++) {
-		c->match[i] =
-			(uint8_t)filter_match(c->filter, &s->recs[i], i, &env);
-		if (!c->match[i])
-			continue;
-		c->totals.sockets++;
-		if (s->recs[i].proto == IPPROTO_TCP)
-			c->totals.tcp++;
-		else
-			c->totals.udp++;
-	}
-	free((void *)ctx.outbound);
-	return 0;
 }
 
 static void client_start_list(struct control *ctl, struct client *c)
 {
-	struct snapshot *s = ctl->sc->current;
+	struct snap *s = ctl->feed->current;
+	struct query_opts qo = {
+		.filter = c->filter,
+		.all = c->all,
+		.uid = (uint32_t)c->cred.uid,
+		.now_mono_ms = clock_mono_ms(),
+		.interval_ms = ctl->opts.interval_ms,
+	};
 
 	if (!s) {
 		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
@@ -199,88 +118,151 @@ static void client_start_list(struct control *ctl, struct client *c)
 				   "see the daemon's log");
 		return;
 	}
-	c->snap = snapshot_ref(s);
-	c->cache_off = 0;
-	c->next_group = 0;
-	c->sent = 0;
-	encode_totals_all(s, &c->totals);
-	if (c->filter && client_match(c) < 0) {
+	c->snap = snap_ref(s);
+	c->query = query_new(&s->pic, &qo);
+	if (!c->query) {
 		client_end_reply(c);
 		client_reply_error(ctl, c, PROTO_INTERNAL, "out of memory");
 		return;
 	}
-	encode_header(&c->out, s, clock_mono_ms(), ctl->opts.interval_ms,
-		      c->all);
 	c->reply = REPLY_LIST;
 }
 
-static void control_status(struct control *ctl, struct client *c)
+/* Whether the current picture was taken late enough for a fresh ask. */
+static int control_fresh_enough(const struct control *ctl, uint64_t from_ms)
 {
-	const struct scanner *sc = ctl->sc;
+	const struct snap *s = ctl->feed->current;
+
+	return s && s->pic.h->taken_mono_ms >= from_ms;
+}
+
+static void control_ask_fresh(struct control *ctl)
+{
+	if (ctl->fresh_asked)
+		return;
+	ctl->fresh_asked = 1;
+	ctl->feed->ask_fresh(ctl->feed->ctx);
+}
+
+static void handle_list(struct control *ctl, struct client *c,
+			struct proto_request *req)
+{
+	struct filter_error err;
+	uint64_t now = clock_mono_ms();
+
+	if (req->filter) {
+		c->filter = filter_parse(req->filter, &err);
+		if (!c->filter) {
+			ctl->request_errors++;
+			if (errno == ENOMEM)
+				proto_error(&c->out, PROTO_INTERNAL,
+					    "out of memory");
+			else
+				proto_filter_error(&c->out, &err);
+			c->reply = REPLY_LAST;
+			return;
+		}
+	}
+	c->fresh_from_ms =
+		now > ctl->opts.fresh_min_ms ? now - ctl->opts.fresh_min_ms : 0;
+	if (!req->fresh || control_fresh_enough(ctl, c->fresh_from_ms)) {
+		client_start_list(ctl, c);
+		return;
+	}
+	c->reply = REPLY_FRESH;
+	control_ask_fresh(ctl);
+}
+
+/* Says how complete attribution is and, when not, why, into note. */
+static const char *control_attribution(const struct ipc_status *st, int counts,
+				       char *note, size_t notesz,
+				       const char **why)
+{
+	char n[32] = "some";
+
+	*why = NULL;
+	if (st->attribution == IPC_ATTR_OFF)
+		return "off";
+	if (st->attribution == IPC_ATTR_COMPLETE)
+		return "complete";
+	*why = note;
+	if (st->why == IPC_WHY_OOM) {
+		snprintf(note, notesz, "out of memory in the last poll");
+	} else if (st->why == IPC_WHY_HIDEPID) {
+		snprintf(note, notesz,
+			 "/proc is mounted with hidepid=%.15s and sockwatchd "
+			 "lacks CAP_SYS_PTRACE: other users' processes are "
+			 "hidden from it",
+			 st->hidepid);
+	} else {
+		if (counts)
+			snprintf(n, sizeof(n), "%llu",
+				 (unsigned long long)st->procs_denied);
+		snprintf(note, notesz,
+			 "%s processes of other users could not be read%s", n,
+			 st->has_caps ? ""
+				      : ": sockwatchd lacks "
+					"CAP_DAC_READ_SEARCH and "
+					"CAP_SYS_PTRACE");
+	}
+	return "partial";
+}
+
+static void handle_status(struct control *ctl, struct client *c,
+			  struct proto_request *req)
+{
+	const struct ipc_status *ps = &ctl->feed->st;
+	const struct snap *s = ctl->feed->current;
 	char note[200];
 	struct proto_status st = {
 		.version = SOCKWATCH_VERSION,
-		.pid = (long)getpid(),
+		.pid = (long)ps->pid,
+		.server_pid = (long)ctl->opts.server_pid,
 		.uptime_ms = clock_mono_ms() - ctl->start_ms,
 		.interval_ms = ctl->opts.interval_ms,
-		.polls = sc->polls,
-		.poll_errors = sc->errors,
-		.last_scan_us = sc->last_scan_us,
-		.generation = sc->generation,
+		.polls = ps->polls,
+		.poll_errors = ps->errors,
+		.last_scan_us = ps->last_scan_us,
+		.generation = ps->generation,
 		.clients = ctl->nclients,
 		.clients_total = ctl->clients_total,
 		.requests = ctl->requests,
 		.request_errors = ctl->request_errors,
 		.udp_available = 1,
+		/* how many processes the host runs is for those who see them */
+		.host_counts = c->all && ps->attribution != IPC_ATTR_OFF,
+		.procs_known = ps->procs_known,
+		.procs_denied = ps->procs_denied,
+		.sockets_unowned = ps->sockets_unowned,
+		.attribution_us = ps->attr_us,
 	};
 
-	if (sc->procs) {
-		struct procs_stats ps;
-
-		/* how many processes the host runs is for those who see them */
-		procs_stats(sc->procs, &ps);
-		st.host_counts = c->all;
-		st.procs_known = ps.procs;
-		st.procs_denied = ps.denied;
-		st.sockets_unowned = ps.unresolved;
-		st.attribution_us = sc->attr_us;
-	}
-	st.attribution = scan_attribution(sc, c->all, note, sizeof(note),
-					  &st.attribution_note);
-	if (sc->current) {
-		st.sockets = sc->current->n;
-		st.groups = sc->current->grouping.ngroups;
-		st.udp_available = !(sc->current->flags & DIAG_UDP_UNAVAILABLE);
+	(void)req;
+	st.attribution = control_attribution(ps, c->all, note, sizeof(note),
+					     &st.attribution_note);
+	if (s) {
+		st.sockets = s->pic.n;
+		st.groups = s->pic.ngroups;
+		st.udp_available =
+			!(s->pic.h->flags & PICTURE_F_UDP_UNAVAILABLE);
 	}
 	proto_status(&c->out, &st);
 	c->reply = REPLY_LAST;
 }
 
-/* Parses a list request's filter, or answers with where it is wrong. */
-static int client_filter(struct control *ctl, struct client *c,
-			 const char *text)
-{
-	struct filter_error err;
+static const struct command commands[] = {
+	{ PROTO_CMD_LIST, handle_list },
+	{ PROTO_CMD_STATUS, handle_status },
+};
 
-	c->filter = filter_parse(text, &err);
-	if (c->filter)
-		return 0;
-	ctl->request_errors++;
-	if (errno == ENOMEM)
-		proto_error(&c->out, PROTO_INTERNAL, "out of memory");
-	else
-		proto_filter_error(&c->out, &err);
-	c->reply = REPLY_LAST;
-	return -1;
-}
-
-/* One request line: checked by proto_parse, then one handler a command. */
+/* One request line: checked by proto_parse, then its command's handler. */
 static void client_request(struct control *ctl, struct client *c,
 			   const char *line, size_t len)
 {
 	struct proto_request req;
 	enum proto_code code;
 	char msg[256];
+	size_t i;
 
 	ctl->requests++;
 	code = proto_parse(line, len, &req, msg, sizeof(msg));
@@ -289,21 +271,9 @@ static void client_request(struct control *ctl, struct client *c,
 		return;
 	}
 	/* Permission: anyone who may open the socket may use every command. */
-	switch (req.cmd) {
-	case PROTO_CMD_LIST:
-		if (req.filter && client_filter(ctl, c, req.filter) < 0)
-			break;
-		if (!req.fresh) {
-			client_start_list(ctl, c);
-			break;
-		}
-		c->reply = REPLY_FRESH;
-		ctl->fresh_waiting++;
-		break;
-	case PROTO_CMD_STATUS:
-		control_status(ctl, c);
-		break;
-	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].id == req.cmd)
+			commands[i].handle(ctl, c, &req);
 	proto_request_clear(&req);
 }
 
@@ -355,11 +325,12 @@ static void client_read(struct client *c)
 	}
 }
 
-/* Writes what it can; 1 when it wrote all of p, 0 on EAGAIN, -1 dead. */
-static int client_send(struct client *c, const char *p, size_t len, size_t *off)
+/* Writes what it can of out; 1 when all of it went, 0 on EAGAIN, -1. */
+static int client_send(struct client *c)
 {
-	while (*off < len) {
-		ssize_t n = send(c->fd, p + *off, len - *off,
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.p + c->out_off,
+				 c->out.len - c->out_off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
@@ -368,76 +339,38 @@ static int client_send(struct client *c, const char *p, size_t len, size_t *off)
 			return 0;
 		if (n < 0)
 			return -1;
-		*off += (size_t)n;
+		c->out_off += (size_t)n;
 		c->since_ms = clock_mono_ms();
 	}
+	jbuf_reset(&c->out);
+	c->out_off = 0;
 	return 1;
 }
 
 /*
- * A filtered listing, or one for a reader who may not see every process,
- * is encoded for that reader alone, a group at a time into its (drained)
- * out buffer; groups with no matching member are passed over.
+ * Sends what is in out and, once it has all gone, writes the next step
+ * of the reply: one step a turn, so that every client gets its turn.
  */
-static int client_stream_own(struct client *c)
-{
-	const uint32_t *uid = c->all ? NULL : &c->cred.uid;
-
-	while (c->next_group < c->snap->grouping.ngroups)
-		if (encode_group_for(&c->out, c->snap, c->next_group++,
-				     c->match, uid)) {
-			c->sent++;
-			return 1;
-		}
-	if (c->match)
-		c->totals.groups = c->sent;
-	encode_end(&c->out, c->sent, &c->totals);
-	c->reply = REPLY_LAST;
-	return 1;
-}
-
-/* Streams the group records straight from the snapshot's shared cache. */
-static int client_stream(struct client *c)
-{
-	const char *p;
-	size_t len, off = 0;
-	int ret;
-
-	if (!c->all || c->match)
-		return client_stream_own(c);
-	if (snapshot_cache_span(c->snap, c->cache_off, CONTROL_SPAN, &p, &len) <
-	    0)
-		return -1; /* no end record: the client sees it is cut short */
-	if (len == 0) {
-		encode_end(&c->out, c->snap->grouping.ngroups, &c->totals);
-		c->reply = REPLY_LAST;
-		return 1;
-	}
-	ret = client_send(c, p, len, &off);
-	c->cache_off += off;
-	return ret;
-}
-
 static void client_flush(struct control *ctl, struct client *c)
 {
-	int ret = 1;
+	int ret = client_send(c);
 
-	while (ret > 0 && !c->dead) {
-		ret = client_send(c, c->out.p, c->out.len, &c->out_off);
-		if (ret <= 0)
-			break;
-		jbuf_reset(&c->out);
-		c->out_off = 0;
-		if (c->out.oom)
-			ret = -1;
-		else if (c->reply == REPLY_LIST)
-			ret = client_stream(c);
-		else if (c->reply == REPLY_LAST) {
-			client_end_reply(c);
-			client_next(ctl, c);
-			ret = c->reply == REPLY_NONE ? 0 : 1;
-		} else
-			break;
+	if (ret > 0 && c->out.oom)
+		ret = -1;
+	if (ret > 0 && c->reply == REPLY_LIST) {
+		int more = query_step(c->query, &c->out, CONTROL_OUT_MAX);
+
+		if (more < 0)
+			ret = -1; /* no end record: the client sees a torn reply
+				   */
+		else if (!more)
+			c->reply = REPLY_LAST;
+		if (ret > 0)
+			ret = client_send(c);
+	}
+	if (ret > 0 && c->reply == REPLY_LAST && c->out.len == 0) {
+		client_end_reply(c);
+		client_next(ctl, c);
 	}
 	if (ret < 0)
 		c->dead = 1;
@@ -447,23 +380,65 @@ static void client_flush(struct control *ctl, struct client *c)
 		c->dead = 1;
 }
 
-static void client_free(struct client *c)
+static void client_free(struct control *ctl, struct client *c)
 {
+	struct client **pp = &ctl->clients;
+
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	ctl->nclients--;
 	client_end_reply(c);
 	jbuf_free(&c->in);
 	jbuf_free(&c->out);
+	loop_del(ctl->loop, c->fd);
 	close(c->fd);
 	free(c);
 }
 
-/* Over the limit: say why in one record and hang up. */
-static void control_refuse(int fd)
+/* What the client's fd is watched for, given where its reply stands. */
+static void client_update(struct client *c)
 {
-	static const char msg[] =
-		"{\"type\":\"error\",\"code\":\"unavailable\",\"message\":"
-		"\"too many clients; try again later\"}\n";
+	short ev = 0;
 
-	if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	if (c->dead) {
+		client_free(c->ctl, c);
+		return;
+	}
+	/* Read ahead of a reply only as far as one line may go. */
+	if (!c->eof && !c->closing &&
+	    (c->reply == REPLY_NONE || c->in.len <= PROTO_MAX_LINE))
+		ev |= POLLIN;
+	if (c->out.len > c->out_off || c->reply == REPLY_LIST ||
+	    c->reply == REPLY_LAST)
+		ev |= POLLOUT;
+	loop_watch(c->ctl->loop, c->fd, ev);
+}
+
+static void client_ready(void *ctx, int fd, short revents)
+{
+	struct client *c = ctx;
+
+	(void)fd;
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		client_read(c);
+	if (!c->dead) {
+		client_next(c->ctl, c);
+		client_flush(c->ctl, c);
+	}
+	client_update(c);
+}
+
+/* Over the limit: say why in one record and hang up. */
+static void control_refuse(int fd, const char *why)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg),
+			 "{\"type\":\"error\",\"code\":\"unavailable\","
+			 "\"message\":\"%s\"}\n",
+			 why);
+
+	if (send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("refusing a client: %s", strerror(errno));
 	close(fd);
 }
@@ -480,7 +455,7 @@ static int control_may_see_all(const struct control *ctl, int fd,
 	socklen_t len = sizeof(groups);
 	size_t i;
 
-	if (cred->uid == 0 || cred->uid == geteuid())
+	if (cred->uid == 0 || cred->uid == ctl->opts.owner)
 		return 1;
 	if (!ctl->opts.has_group)
 		return 0;
@@ -494,161 +469,184 @@ static int control_may_see_all(const struct control *ctl, int fd,
 	return 0;
 }
 
-static void control_accept(struct control *ctl)
+static void control_credentials(struct control *ctl, struct client *c)
 {
 	socklen_t len = sizeof(struct ucred);
-	struct client *c;
-	int fd;
 
-	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-		/* The listener stays readable; polling it now would spin. */
-		log_warnx("accept: %s; pausing new clients", strerror(errno));
-		ctl->accept_paused_until = clock_mono_ms() + CONTROL_PAUSE_MS;
-		return;
-	}
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warnx("accept: %s", strerror(errno));
-		return;
-	}
-	if (ctl->nclients >= CONTROL_MAX_CLIENTS ||
-	    !(c = calloc(1, sizeof(*c)))) {
-		log_warnx("refusing a client: %zu connected already",
-			  ctl->nclients);
-		control_refuse(fd);
-		return;
-	}
-	c->fd = fd;
-	c->since_ms = clock_mono_ms();
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0) {
-		c->all = control_may_see_all(ctl, fd, &c->cred);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0) {
+		c->all = control_may_see_all(ctl, c->fd, &c->cred);
 		log_debug("client pid %ld uid %u connected, sees %s",
 			  (long)c->cred.pid, (unsigned)c->cred.uid,
 			  c->all ? "every process" : "its own processes");
 	} else {
 		c->cred.uid = (uid_t)-1; /* unknown: sees no process */
 	}
+}
+
+static void control_add(struct control *ctl, int fd)
+{
+	struct client *c;
+
+	if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
+		log_warnx("refusing a client: %zu connected already",
+			  ctl->nclients);
+		control_refuse(fd, "too many clients; try again later");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || loop_add(ctl->loop, fd, POLLIN, client_ready, c) < 0) {
+		free(c);
+		control_refuse(fd, "out of memory; try again later");
+		return;
+	}
+	c->ctl = ctl;
+	c->fd = fd;
+	c->since_ms = clock_mono_ms();
+	control_credentials(ctl, c);
 	c->next = ctl->clients;
 	ctl->clients = c;
 	ctl->nclients++;
 	ctl->clients_total++;
 }
 
-size_t control_pollfds(struct control *ctl, struct pollfd *fds)
+/* Takes the clients waiting, up to a budget, so a flood cannot starve. */
+static void control_accept(void *ctx, int listen_fd, short revents)
 {
-	struct client *c;
-	size_t n = 0;
+	struct control *ctl = ctx;
+	int i;
 
-	fds[n].fd = ctl->listen_fd;
-	fds[n++].events =
-		clock_mono_ms() < ctl->accept_paused_until ? 0 : POLLIN;
-	ctl->npolled = 0;
-	for (c = ctl->clients; c; c = c->next) {
-		short ev = 0;
+	(void)revents;
+	for (i = 0; i < CONTROL_ACCEPT_BUDGET; i++) {
+		int fd = accept4(listen_fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		/* Read ahead of a reply only as far as one line may go. */
-		if (!c->eof && !c->closing &&
-		    (c->reply == REPLY_NONE || c->in.len <= PROTO_MAX_LINE))
-			ev |= POLLIN;
-		if (c->out.len > c->out_off || c->reply == REPLY_LIST ||
-		    c->reply == REPLY_LAST)
-			ev |= POLLOUT;
-		fds[n].fd = c->fd;
-		fds[n++].events = ev;
-		ctl->polled[ctl->npolled++] = c;
-	}
-	return n;
-}
-
-static void control_reap(struct control *ctl)
-{
-	struct client **pp = &ctl->clients;
-
-	while (*pp) {
-		struct client *c = *pp;
-
-		if (!c->dead) {
-			pp = &c->next;
-			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* The listener stays readable; polling it would spin.
+			 */
+			log_warnx("accept: %s; pausing new clients",
+				  strerror(errno));
+			ctl->accept_paused_until =
+				clock_mono_ms() + CONTROL_PAUSE_MS;
+			loop_watch(ctl->loop, listen_fd, 0);
+			return;
 		}
-		if (c->reply == REPLY_FRESH)
-			ctl->fresh_waiting--;
-		*pp = c->next;
-		ctl->nclients--;
-		client_free(c);
-	}
-}
-
-void control_events(struct control *ctl, const struct pollfd *fds, size_t n)
-{
-	size_t i;
-
-	for (i = 1; i < n && i - 1 < ctl->npolled; i++) {
-		struct client *c = ctl->polled[i - 1];
-
-		if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-			client_read(c);
-		if (!c->dead) {
-			client_next(ctl, c);
-			client_flush(ctl, c);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warnx("accept: %s", strerror(errno));
+			return;
 		}
+		control_add(ctl, fd);
 	}
-	if (fds[0].revents & POLLIN)
-		control_accept(ctl);
-	control_reap(ctl);
 }
 
-int control_fresh_wanted(const struct control *ctl)
+struct control *control_new(struct loop *loop, int listen_fd,
+			    const struct control_feed *feed,
+			    const struct control_opts *opts)
 {
-	return ctl->fresh_waiting > 0;
+	struct control *ctl = calloc(1, sizeof(*ctl));
+
+	if (!ctl)
+		return NULL;
+	ctl->loop = loop;
+	ctl->listen_fd = listen_fd;
+	ctl->feed = feed;
+	ctl->opts = *opts;
+	ctl->start_ms = clock_mono_ms();
+	if (loop_add(loop, listen_fd, POLLIN, control_accept, ctl) < 0) {
+		free(ctl);
+		return NULL;
+	}
+	return ctl;
 }
 
-void control_fresh_done(struct control *ctl, int ok)
+/* Runs f on every client still waiting for a fresh picture. */
+static void control_each_fresh(struct control *ctl,
+			       void (*f)(struct control *, struct client *))
 {
-	struct client *c;
+	struct client *c, *next;
 
-	for (c = ctl->clients; c; c = c->next) {
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
 		if (c->reply != REPLY_FRESH)
 			continue;
-		c->reply = REPLY_NONE;
-		if (ok)
-			client_start_list(ctl, c);
-		else
-			client_reply_error(ctl, c, PROTO_UNAVAILABLE,
-					   "could not take a new picture; see "
-					   "the daemon's log");
-		client_flush(ctl, c);
+		f(ctl, c);
+		if (c->reply != REPLY_FRESH) {
+			client_flush(ctl, c);
+			client_update(c);
+		}
 	}
-	ctl->fresh_waiting = 0;
-	control_reap(ctl);
+}
+
+static void fresh_serve(struct control *ctl, struct client *c)
+{
+	if (!control_fresh_enough(ctl, c->fresh_from_ms))
+		return;
+	c->reply = REPLY_NONE;
+	client_start_list(ctl, c);
+}
+
+static void fresh_fail(struct control *ctl, struct client *c)
+{
+	if (ctl->feed->st.poll_start_ms < c->fresh_from_ms)
+		return; /* that poll began before the ask */
+	client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+			   "could not take a new picture; see the daemon's "
+			   "log");
+}
+
+static int control_any_fresh(const struct control *ctl)
+{
+	const struct client *c;
+
+	for (c = ctl->clients; c; c = c->next)
+		if (c->reply == REPLY_FRESH)
+			return 1;
+	return 0;
+}
+
+void control_picture(struct control *ctl)
+{
+	ctl->fresh_asked = 0;
+	control_each_fresh(ctl, fresh_serve);
+	if (control_any_fresh(ctl))
+		control_ask_fresh(ctl);
+}
+
+void control_poll_failed(struct control *ctl)
+{
+	ctl->fresh_asked = 0;
+	control_each_fresh(ctl, fresh_fail);
+	if (control_any_fresh(ctl))
+		control_ask_fresh(ctl);
 }
 
 void control_sweep(struct control *ctl)
 {
 	uint64_t now = clock_mono_ms();
-	struct client *c;
+	struct client *c, *next;
 
-	for (c = ctl->clients; c; c = c->next) {
+	if (ctl->accept_paused_until && now >= ctl->accept_paused_until) {
+		ctl->accept_paused_until = 0;
+		loop_watch(ctl->loop, ctl->listen_fd, POLLIN);
+	}
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
 		if (c->reply == REPLY_FRESH ||
 		    now - c->since_ms < ctl->opts.timeout_ms)
 			continue;
 		log_debug("closing client pid %ld: %s", (long)c->cred.pid,
 			  c->reply == REPLY_NONE ? "idle" : "not reading");
 		c->dead = 1;
+		client_update(c);
 	}
-	control_reap(ctl);
 }
 
 void control_free(struct control *ctl)
 {
-	struct client *c;
-
 	if (!ctl)
 		return;
-	while ((c = ctl->clients)) {
-		ctl->clients = c->next;
-		client_free(c);
-	}
+	while (ctl->clients)
+		client_free(ctl, ctl->clients);
+	loop_del(ctl->loop, ctl->listen_fd);
 	free(ctl);
 }

@@ -3,41 +3,48 @@
 #ifndef SOCKWATCHD_CONTROL_H
 #define SOCKWATCHD_CONTROL_H
 
-#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "scan.h"
+#include "ipc.h"
+#include "loop.h"
+#include "snap.h"
 
 #define CONTROL_MAX_CLIENTS 1024
 
 struct control_opts {
 	unsigned interval_ms;
-	unsigned timeout_ms; /* idle client, or one that stops reading */
-	int has_group;	     /* members of group see every process */
+	unsigned timeout_ms;   /* idle client, or one that stops reading */
+	unsigned fresh_min_ms; /* a fresh listing may be this old */
+	int has_group;	       /* members of group see every process */
 	gid_t group;
+	uid_t owner; /* the daemon's user, who sees every process */
+	pid_t server_pid;
+};
+
+/* What the server knows that control serves: pictures, the poller's word. */
+struct control_feed {
+	struct snap *current;	      /* NULL until the first picture */
+	struct ipc_status st;	      /* from the poller's last message */
+	void (*ask_fresh)(void *ctx); /* asks the poller for a picture */
+	void *ctx;
 };
 
 struct control;
 
-/* Serves listen_fd; the scanner provides snapshots and status figures. */
-struct control *control_new(int listen_fd, struct scanner *sc,
+/* Serves listen_fd through loop; feed stays the caller's. */
+struct control *control_new(struct loop *loop, int listen_fd,
+			    const struct control_feed *feed,
 			    const struct control_opts *opts);
 
-/* Fills fds (room for CONTROL_MAX_CLIENTS + 1); returns how many. */
-size_t control_pollfds(struct control *ctl, struct pollfd *fds);
+/* A new picture is feed->current: answers who waited for one. */
+void control_picture(struct control *ctl);
 
-/* Handles what poll reported for the fds control_pollfds filled. */
-void control_events(struct control *ctl, const struct pollfd *fds, size_t n);
+/* The poll a fresh listing waited for failed: answers them so. */
+void control_poll_failed(struct control *ctl);
 
-/* True when a client waits for a picture taken after its request. */
-int control_fresh_wanted(const struct control *ctl);
-
-/* Answers the waiting clients; ok says whether the new poll worked. */
-void control_fresh_done(struct control *ctl, int ok);
-
-/* Closes clients idle or stalled past the timeout. */
+/* Closes clients idle or stalled past the timeout; call every second. */
 void control_sweep(struct control *ctl);
 
 /* Closes every client and frees the state (not the listening fd). */

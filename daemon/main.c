@@ -10,23 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "control.h"
-#include "links.h"
 #include "log.h"
 #include "mem.h"
-#include "scan.h"
+#include "poller.h"
+#include "privs.h"
 #include "sd.h"
+#include "server.h"
 #include "sockfile.h"
 
 #define DEFAULT_SOCKET "/run/sockwatch/sockwatchd.sock"
 #define DEFAULT_INTERVAL_MS 1000
 #define DEFAULT_TIMEOUT_MS 30000
-#define SWEEP_MS 1000
+#define DEFAULT_FRESH_MIN_MS 250
 
 /* Everything the daemon holds; the one place with mutable global state. */
 struct daemon {
@@ -40,12 +40,8 @@ struct daemon {
 	int listen_fd;
 	struct sockfile sockfile; /* when the daemon bound it itself */
 	int activated; /* the socket came from systemd: not ours to unlink */
-	int sig_fd;
-	int timer_fd;
-	int quit;
-	struct links *links;
-	struct scanner scan;
-	struct control *ctl;
+	unsigned fresh_min_ms;
+	const char *user; /* the server's, when started as root */
 };
 
 static void usage(FILE *f)
@@ -56,6 +52,7 @@ static void usage(FILE *f)
 		"MS]\n"
 		"                  [-g|--socket-group NAME] [-m|--socket-mode "
 		"MODE]\n"
+		"                  [-u|--user NAME] [-f|--fresh-min-age MS]\n"
 		"                  [-P|--no-processes] [-h|--help] "
 		"[-V|--version]\n"
 		"\n"
@@ -79,11 +76,18 @@ static void usage(FILE *f)
 		"                           process, others only their own\n"
 		"  -m, --socket-mode MODE   the socket file's mode (default "
 		"0660)\n"
+		"  -u, --user NAME          the server's user when started as "
+		"root\n"
+		"                           (default sockwatch, else nobody)\n"
+		"  -f, --fresh-min-age MS   a fresh listing may be this old; "
+		"fresh polls\n"
+		"                           at most once per MS (default %d)\n"
 		"  -P, --no-processes       do not tell which processes hold "
 		"the sockets\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n",
-		DEFAULT_INTERVAL_MS, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
+		DEFAULT_INTERVAL_MS, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS,
+		DEFAULT_FRESH_MIN_MS);
 }
 
 static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
@@ -150,14 +154,16 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "no-processes", no_argument, NULL, 'P' },
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "fresh-min-age", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:hV", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:hV", opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			d->interval_ms =
@@ -189,6 +195,13 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		case 'm':
 			d->socket_mode = parse_mode(optarg);
 			break;
+		case 'u':
+			d->user = optarg;
+			break;
+		case 'f':
+			d->fresh_min_ms =
+				parse_ms("--fresh-min-age", optarg, 0, 60000);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -208,7 +221,8 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 	}
 }
 
-static void daemon_signals(struct daemon *d)
+/* Both processes take their signals through a signalfd of their own. */
+static void daemon_signals(void)
 {
 	sigset_t set;
 
@@ -218,26 +232,9 @@ static void daemon_signals(struct daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		fatal("sigprocmask: %s", strerror(errno));
-	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->sig_fd < 0)
-		fatal("signalfd: %s", strerror(errno));
-}
-
-static void daemon_timer(struct daemon *d)
-{
-	struct itimerspec its = { 0 };
-
-	d->timer_fd =
-		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->timer_fd < 0)
-		fatal("timerfd: %s", strerror(errno));
-	its.it_interval.tv_sec = d->interval_ms / 1000;
-	its.it_interval.tv_nsec = (long)(d->interval_ms % 1000) * 1000000L;
-	its.it_value = its.it_interval;
-	if (timerfd_settime(d->timer_fd, 0, &its, NULL) < 0)
-		fatal("timerfd_settime: %s", strerror(errno));
 }
 
 static void daemon_listen(struct daemon *d)
@@ -271,104 +268,56 @@ static void daemon_fd_limit(void)
 			  (unsigned long)rl.rlim_cur, CONTROL_MAX_CLIENTS);
 }
 
-static void daemon_start(struct daemon *d)
+/* The server's half of the fork: it never returns. */
+static void daemon_server(struct daemon *d, int ipc, const struct privs_user *u)
 {
-	struct control_opts co = { d->interval_ms, d->timeout_ms,
-				   d->socket_group != (gid_t)-1,
-				   d->socket_group };
+	struct server_opts so = {
+		.listen_fd = d->listen_fd,
+		.ipc = ipc,
+		.user = *u,
+		.control = { d->interval_ms, d->timeout_ms, d->fresh_min_ms,
+			     d->socket_group != (gid_t)-1, d->socket_group,
+			     geteuid(), getpid() },
+	};
 
-	log_init((enum log_level)d->log_level);
-	mem_init();
-	daemon_fd_limit();
-	daemon_signals(d);
-	/*
-	 * Before scan_init starts the user-name thread: binding the socket
-	 * changes the process's umask and working directory for a moment.
-	 */
-	daemon_listen(d);
-	d->links = links_open();
-	if (scan_init(&d->scan, d->links, d->attribute) < 0)
-		fatal("cannot open a sock_diag netlink socket: %s",
-		      strerror(errno));
-	/* Be ready to answer before saying so: the first picture first. */
-	if (scan_run(&d->scan) < 0)
-		log_warnx("no first picture; clients get \"unavailable\" "
-			  "until a poll works");
-	d->ctl = control_new(d->listen_fd, &d->scan, &co);
-	if (!d->ctl)
-		fatal("out of memory");
-	daemon_timer(d);
-	sd_notify_state("READY=1");
-	log_info("polling every %u ms", d->interval_ms);
-}
-
-static void daemon_signal(struct daemon *d)
-{
-	struct signalfd_siginfo si;
-
-	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: nothing to reload; clients kept");
-			continue;
-		}
-		log_info("%s: stopping", strsignal((int)si.ssi_signo));
-		d->quit = 1;
+	/* the node is the poller's to remove; the server only listens */
+	if (!d->activated && d->sockfile.dir_fd >= 0) {
+		close(d->sockfile.dir_fd);
+		d->sockfile.dir_fd = -1;
 	}
+	exit(server_main(&so));
 }
 
-static void daemon_tick(struct daemon *d)
+/*
+ * Privilege separation, as OpenBSD's daemons do it: the process that
+ * parses clients' bytes is a child with nothing, the parent keeps what
+ * polling needs and the socket's node.
+ */
+static int daemon_fork(struct daemon *d, struct poller_opts *po)
 {
-	uint64_t expirations;
+	struct privs_user u;
+	char err[256];
+	int sp[2];
+	pid_t pid;
 
-	if (read(d->timer_fd, &expirations, sizeof(expirations)) > 0) {
-		scan_run(&d->scan);
-		mem_trim(clock_mono_ms());
+	if (privs_find_user(&u, d->user, err, sizeof(err)) < 0)
+		fatal("%s", err);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		fatal("socketpair: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sp[0]);
+		daemon_server(d, sp[1], &u);
 	}
-}
-
-static void daemon_loop(struct daemon *d)
-{
-	static struct pollfd fds[CONTROL_MAX_CLIENTS + 4];
-
-	while (!d->quit) {
-		size_t n = 0, base;
-
-		fds[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
-		fds[n++] =
-			(struct pollfd){ .fd = d->timer_fd, .events = POLLIN };
-		fds[n++] = (struct pollfd){ .fd = d->links ? links_fd(d->links)
-							   : -1,
-					    .events = POLLIN };
-		base = n;
-		n += control_pollfds(d->ctl, fds + base);
-		if (poll(fds, n, SWEEP_MS) < 0 && errno != EINTR)
-			fatal("poll: %s", strerror(errno));
-		if (fds[0].revents)
-			daemon_signal(d);
-		if (fds[1].revents)
-			daemon_tick(d);
-		if (fds[2].revents)
-			links_process(d->links);
-		control_events(d->ctl, fds + base, n - base);
-		/* Every --fresh asked for in this round shares one poll. */
-		if (control_fresh_wanted(d->ctl))
-			control_fresh_done(d->ctl, scan_run(&d->scan) == 0);
-		control_sweep(d->ctl);
-	}
-}
-
-static void daemon_stop(struct daemon *d)
-{
-	sd_notify_state("STOPPING=1");
-	control_free(d->ctl);
-	if (d->activated)
-		close(d->listen_fd);
-	else
-		sockfile_close(&d->sockfile);
-	scan_fini(&d->scan);
-	links_close(d->links);
-	close(d->timer_fd);
-	close(d->sig_fd);
+	close(sp[1]);
+	close(d->listen_fd); /* the poller never reads a client byte */
+	d->listen_fd = -1;
+	d->sockfile.fd = -1;
+	po->ipc = sp[0];
+	po->server = pid;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -376,18 +325,31 @@ int main(int argc, char **argv)
 	struct daemon d = {
 		.interval_ms = DEFAULT_INTERVAL_MS,
 		.timeout_ms = DEFAULT_TIMEOUT_MS,
+		.fresh_min_ms = DEFAULT_FRESH_MIN_MS,
 		.log_level = LOG_L_INFO,
 		.attribute = 1,
 		.socket_mode = 0660,
 		.socket_group = (gid_t)-1,
 	};
+	struct poller_opts po;
+	int status;
 
 	d.socket_path = getenv("SOCKWATCH_SOCKET");
 	if (!d.socket_path || !*d.socket_path)
 		d.socket_path = DEFAULT_SOCKET;
 	parse_args(&d, argc, argv);
-	daemon_start(&d);
-	daemon_loop(&d);
-	daemon_stop(&d);
-	return 0;
+	log_init((enum log_level)d.log_level);
+	mem_init();
+	daemon_fd_limit();
+	daemon_signals();
+	daemon_listen(&d);
+	daemon_fork(&d, &po);
+	po.interval_ms = d.interval_ms;
+	po.fresh_min_ms = d.fresh_min_ms;
+	po.attribute = d.attribute;
+	status = poller_main(&po);
+	close(po.ipc);
+	if (!d.activated)
+		sockfile_close(&d.sockfile);
+	return status;
 }

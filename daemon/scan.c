@@ -9,36 +9,14 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "picture.h"
+#include "privs.h"
 #include "diag.h"
 #include "log.h"
 #include "users.h"
 
-/* Bits of CapEff in /proc/self/status that let us read others' fds. */
-#define CAP_DAC_READ_SEARCH_BIT 2
-#define CAP_SYS_PTRACE_BIT 19
-
-static uint64_t scan_caps(void)
-{
-	unsigned long long eff = 0;
-	char line[128];
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return eff;
-}
-
-static int scan_has_caps(void)
-{
-	uint64_t want = (1ull << CAP_DAC_READ_SEARCH_BIT) |
-			(1ull << CAP_SYS_PTRACE_BIT);
-
-	return (scan_caps() & want) == want;
-}
+#include <fcntl.h>
+#include <sys/mman.h>
 
 /* 1 when the daemon is in group gid, its own or a supplementary one. */
 static int scan_in_group(unsigned long gid)
@@ -88,7 +66,7 @@ static void scan_check_hidepid(struct scanner *sc)
 	}
 	fclose(f);
 	if (sc->hidepid[0] &&
-	    ((scan_caps() & (1ull << CAP_SYS_PTRACE_BIT)) ||
+	    (privs_has_ptrace() ||
 	     (gid != (unsigned long)-1 && scan_in_group(gid))))
 		sc->hidepid[0] = '\0';
 }
@@ -124,175 +102,150 @@ int scan_init(struct scanner *sc, struct links *links, int attribute)
 	return sc->diag ? 0 : -1;
 }
 
-const char *scan_attribution(const struct scanner *sc, int counts, char *note,
-			     size_t notesz, const char **why)
-{
-	struct procs_stats st;
-	char n[32] = "some";
-
-	*why = NULL;
-	if (!sc->procs)
-		return "off";
-	procs_stats(sc->procs, &st);
-	*why = note;
-	if (sc->attr_failed) {
-		snprintf(note, notesz, "out of memory in the last poll");
-		return "partial";
-	}
-	if (sc->hidepid[0]) {
-		snprintf(note, notesz,
-			 "/proc is mounted with hidepid=%s and sockwatchd "
-			 "lacks CAP_SYS_PTRACE: other users' processes are "
-			 "hidden from it",
-			 sc->hidepid);
-		return "partial";
-	}
-	if (!st.denied) {
-		*why = NULL;
-		return "complete";
-	}
-	if (counts)
-		snprintf(n, sizeof(n), "%llu", (unsigned long long)st.denied);
-	snprintf(note, notesz,
-		 "%s processes of other users could not be read%s", n,
-		 scan_has_caps() ? ""
-				 : ": sockwatchd lacks CAP_DAC_READ_SEARCH "
-				   "and CAP_SYS_PTRACE");
-	return "partial";
-}
-
 /* Who holds which socket: the map brought up to date, then copied. */
-static void scan_attribute(struct scanner *sc, struct snapshot *s)
+static void scan_attribute(struct scanner *sc, struct picture_parts *pp)
 {
 	uint64_t start = clock_mono_us();
 
 	if (!sc->procs)
 		return;
-	sc->attr_failed = procs_update(sc->procs, s->recs, s->n) < 0 ||
-			  snapshot_attach(s, sc->procs) < 0;
+	sc->attr_failed = procs_update(sc->procs, pp->recs, pp->n) < 0 ||
+			  picture_parts_owners(pp, sc->procs) < 0;
 	if (sc->attr_failed)
 		log_warnx("process attribution failed: %s", strerror(errno));
 	sc->attr_us = clock_mono_us() - start;
 }
 
 /* Logs a failure once, not on every poll while it lasts. */
-static void scan_failed(struct scanner *sc, const char *what)
+static int scan_failed(struct scanner *sc, const char *what)
 {
 	sc->errors++;
 	if (errno != sc->last_errno)
 		log_err("poll failed (%s): %s; serving the previous picture",
 			what, strerror(errno));
-	sc->last_errno = errno;
+	sc->last_errno = errno ? errno : EIO;
+	return -1;
 }
 
 /*
- * Keeps the array of a picture nobody holds any more for the next dump:
- * memory the kernel has already paged in is much cheaper to fill than a
- * fresh block of the same size, which each poll would otherwise be.
+ * The blob in a memfd of its own, sealed so that the server may trust
+ * what it checked once: nobody can change, shrink or grow it any more.
  */
-static void scan_recycle(struct scanner *sc, struct snapshot *old)
+static int scan_memfd(const struct picture_parts *pp)
 {
-	size_t cap;
-	struct sock_rec *recs = snapshot_release(old, &cap);
+	size_t size = picture_size(pp);
+	int fd = memfd_create("sockwatch-picture",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *p;
 
-	if (!recs)
-		return;
-	free(sc->spare);
-	sc->spare = recs;
-	sc->spare_cap = cap;
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) < 0)
+		goto fail;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	picture_write(pp, p);
+	munmap(p, size);
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
-/*
- * Nobody streams the current picture: its cache's pages can take the next
- * listing. A picture nobody listed says nobody is asking: then the memory
- * goes back to the system rather than wait for a listing.
- */
-static void scan_keep_cache(struct scanner *sc)
+static void scan_stamp(struct scanner *sc, struct picture_parts *pp,
+		       const struct timespec *taken, uint64_t start_us)
 {
-	if (!sc->current || sc->current->refs != 1)
-		return;
-	if (sc->current->cache_groups)
-		snapshot_take_cache(sc->current, &sc->spare_cache);
-	else
-		jbuf_free(&sc->spare_cache);
+	pp->h.generation = sc->generation + 1;
+	pp->h.taken_sec = taken->tv_sec;
+	pp->h.taken_nsec = (uint32_t)taken->tv_nsec;
+	pp->h.taken_mono_ms = start_us / 1000;
+	pp->h.scan_us = clock_mono_us() - start_us;
+	if (sc->res.flags & DIAG_UDP_UNAVAILABLE)
+		pp->h.flags |= PICTURE_F_UDP_UNAVAILABLE;
 }
 
-/* An array with room for about as many records as the last picture. */
-static int scan_array(struct scanner *sc, struct diag_result *res)
+static void scan_published(struct scanner *sc, const struct picture_parts *pp)
 {
-	size_t want = sc->hint + sc->hint / 8 + 64;
-
-	if (sc->spare && sc->spare_cap >= want) {
-		res->recs = sc->spare;
-		res->cap = sc->spare_cap;
-		sc->spare = NULL;
-		return 0;
-	}
-	res->cap = want;
-	res->recs = malloc(res->cap * sizeof(*res->recs));
-	return res->recs ? 0 : -1;
-}
-
-static void scan_publish(struct scanner *sc, struct snapshot *s,
-			 uint64_t start_us)
-{
-	unsigned udp_before = sc->current ? sc->current->flags : 0;
-
-	s->generation = ++sc->generation;
-	clock_gettime(CLOCK_REALTIME, &s->taken_at);
-	s->scan_us = clock_mono_us() - start_us;
-	s->taken_mono_ms = clock_mono_ms();
-	if ((s->flags & DIAG_UDP_UNAVAILABLE) &&
-	    (!sc->current || !(udp_before & DIAG_UDP_UNAVAILABLE)))
+	if ((pp->h.flags & PICTURE_F_UDP_UNAVAILABLE) && !sc->udp_warned)
 		log_warnx("the kernel has no UDP sock_diag (udp_diag); "
 			  "showing TCP only");
+	sc->udp_warned = (pp->h.flags & PICTURE_F_UDP_UNAVAILABLE) != 0;
 	if (sc->last_errno)
 		log_notice("poll works again");
 	sc->last_errno = 0;
-	sc->last_scan_us = s->scan_us;
-	sc->hint = s->n;
-	scan_recycle(sc, sc->current);
-	sc->current = s;
+	sc->generation++;
+	sc->last_scan_us = pp->h.scan_us;
 }
 
 int scan_run(struct scanner *sc)
 {
-	struct diag_result res = { 0 };
+	struct picture_parts pp;
+	struct timespec taken;
 	uint64_t start = clock_mono_us();
-	struct snapshot *s;
+	int fd;
 
 	sc->polls++;
-	scan_keep_cache(sc);
-	if (scan_array(sc, &res) < 0) {
-		scan_failed(sc, "memory");
-		return -1;
+	sc->last_start_ms = start / 1000;
+	clock_gettime(CLOCK_REALTIME, &taken);
+	if (diag_dump(sc->diag, &sc->res) < 0)
+		return scan_failed(sc, "sock_diag dump");
+	if (sc->res.retries)
+		log_debug("sock_diag dump redone %u time(s)", sc->res.retries);
+	if (picture_parts_build(&pp, sc->res.recs, sc->res.n, sc->host,
+				links_name, sc->links) < 0)
+		return scan_failed(sc, "grouping");
+	scan_attribute(sc, &pp);
+	scan_stamp(sc, &pp, &taken, start);
+	fd = scan_memfd(&pp);
+	if (fd < 0) {
+		picture_parts_free(&pp);
+		return scan_failed(sc, "picture memfd");
 	}
-	if (diag_dump(sc->diag, &res) < 0) {
-		scan_failed(sc, "sock_diag dump");
-		diag_result_free(&res);
-		return -1;
-	}
-	if (res.retries)
-		log_debug("sock_diag dump redone %u time(s)", res.retries);
-	s = snapshot_new(&res, sc->host, links_name, sc->links);
-	if (!s) {
-		scan_failed(sc, "grouping");
-		diag_result_free(&res);
-		return -1;
-	}
-	scan_attribute(sc, s);
-	snapshot_give_cache(s, &sc->spare_cache);
-	scan_publish(sc, s, start);
-	return 0;
+	scan_published(sc, &pp);
+	picture_parts_free(&pp);
+	return fd;
+}
+
+void scan_status(const struct scanner *sc, struct ipc_status *st)
+{
+	struct procs_stats ps;
+
+	memset(st, 0, sizeof(*st));
+	st->polls = sc->polls;
+	st->errors = sc->errors;
+	st->last_scan_us = sc->last_scan_us;
+	st->generation = sc->generation;
+	st->poll_start_ms = sc->last_start_ms;
+	st->poll_errno = sc->last_errno;
+	st->pid = (int32_t)getpid();
+	st->attribution = IPC_ATTR_OFF;
+	if (!sc->procs)
+		return;
+	procs_stats(sc->procs, &ps);
+	st->procs_known = ps.procs;
+	st->procs_denied = ps.denied;
+	st->sockets_unowned = ps.unresolved;
+	st->attr_us = sc->attr_us;
+	st->has_caps = (uint32_t)privs_can_attribute();
+	st->attribution = IPC_ATTR_PARTIAL;
+	snprintf(st->hidepid, sizeof(st->hidepid), "%s", sc->hidepid);
+	if (sc->attr_failed)
+		st->why = IPC_WHY_OOM;
+	else if (sc->hidepid[0])
+		st->why = IPC_WHY_HIDEPID;
+	else if (ps.denied)
+		st->why = IPC_WHY_DENIED;
+	else
+		st->attribution = IPC_ATTR_COMPLETE;
 }
 
 void scan_fini(struct scanner *sc)
 {
-	snapshot_unref(sc->current);
-	sc->current = NULL;
-	free(sc->spare);
-	sc->spare = NULL;
-	jbuf_free(&sc->spare_cache);
+	diag_result_free(&sc->res);
 	diag_close(sc->diag);
 	sc->diag = NULL;
 	procs_close(sc->procs);

@@ -18,6 +18,7 @@ static const char *const count_words[] = {
 	"closing",     "last-ack",    "time-wait",  "close",
 };
 #define NCOUNT (sizeof(count_words) / sizeof(count_words[0]))
+_Static_assert(NCOUNT == ENCODE_NCOUNT, "counts");
 
 /* Index into count_words of each kernel TCP state. */
 static const uint8_t count_slot_of[REC_STATE_MAX] = {
@@ -126,12 +127,53 @@ static char *put_word(char *p, const char *w)
 	return p;
 }
 
+/* A device as JSON: its name, "ifN" once gone, null when unbound. */
+static void put_dev(struct jbuf *b, const struct picture *p, uint32_t ifindex)
+{
+	const char *name = ifindex ? picture_dev_name(p, ifindex) : NULL;
+	char num[16];
+
+	if (!ifindex) {
+		jbuf_puts(b, "null");
+		return;
+	}
+	if (!name) {
+		snprintf(num, sizeof(num), "if%u", (unsigned)ifindex);
+		name = num;
+	}
+	jbuf_str(b, name);
+}
+
+static void put_optional(struct jbuf *b, const char *key, const char *s)
+{
+	jbuf_put(b, ",", 1);
+	jbuf_key(b, key);
+	if (s)
+		jbuf_str(b, s);
+	else
+		jbuf_puts(b, "null");
+}
+
+/* {"pid":N,"comm":..,"user":..,"unit":..,"container":..} */
+static void put_proc(struct jbuf *b, const struct picture *p,
+		     const struct picture_proc *pr)
+{
+	jbuf_puts(b, "{\"pid\":");
+	jbuf_u64(b, (uint64_t)(uint32_t)pr->pid);
+	jbuf_puts(b, ",\"comm\":");
+	jbuf_str(b, picture_str(p, pr->comm));
+	put_optional(b, "user", picture_str(p, pr->user));
+	put_optional(b, "unit", picture_str(p, pr->unit));
+	put_optional(b, "container", picture_str(p, pr->container));
+	jbuf_put(b, "}", 1);
+}
+
 /*
- * ,"processes":[...]: the holders of the records recidx[0 .. n), each
+ * ,"processes":[...]: the holders of the records recs[0 .. n), each
  * process once (the workers of a pre-forked server share its listeners).
  */
-static void encode_procs(struct jbuf *b, const struct snapshot *s,
-			 const uint32_t *recidx, size_t n, const uint32_t *uid)
+static void put_procs(struct jbuf *b, const struct picture *p,
+		      const uint32_t *recs, size_t n, const uint32_t *uid)
 {
 	struct u32map seen = { 0 };
 	size_t i, k, listed = 0;
@@ -139,10 +181,10 @@ static void encode_procs(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, ",\"processes\":[");
 	for (i = 0; i < n; i++) {
 		const uint32_t *idx;
-		size_t m = owners_of(&s->owners, recidx[i], &idx);
+		size_t m = picture_owners(p, recs[i], &idx);
 
 		for (k = 0; k < m; k++) {
-			const struct owners_proc *pr = &s->owners.procs[idx[k]];
+			const struct picture_proc *pr = &p->procs[idx[k]];
 
 			if (uid && pr->uid != *uid)
 				continue; /* not the reader's to see */
@@ -153,118 +195,94 @@ static void encode_procs(struct jbuf *b, const struct snapshot *s,
 				b->oom = 1;
 			if (listed++)
 				jbuf_put(b, ",", 1);
-			jbuf_put(b, s->owners.json.p + pr->off, pr->len);
+			put_proc(b, p, pr);
 		}
 	}
 	jbuf_put(b, "]", 1);
 	u32map_free(&seen);
 }
 
-static void encode_socket(struct jbuf *b, const struct snapshot *s,
-			  const struct sock_rec *r, const uint32_t *uid)
+void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
+		   const uint32_t *uid, int first)
 {
-	char *p;
+	const struct sock_rec *r = &p->recs[rec];
+	char *c;
 
 	if (jbuf_reserve(b, SOCKET_JSON_MAX) < 0)
 		return;
-	p = b->p + b->len;
-	p = CAT(p, "{\"family\":");
-	p = put_word(p, family_word(r->family));
-	p = CAT(p, ",\"state\":");
-	p = put_word(p, count_words[count_slot(r)]);
-	p = CAT(p, ",\"local\":");
-	p = put_endpoint(p, r->family, r->laddr, r->lport);
-	p = CAT(p, ",\"remote\":");
-	p = put_endpoint(p, r->family, r->raddr, r->rport);
-	p = CAT(p, ",\"inode\":");
-	p = put_u32(p, r->inode);
-	p = CAT(p, ",\"uid\":");
-	p = put_u32(p, r->uid);
-	p = CAT(p, ",\"cookie\":\"");
-	p = put_hex(p, r->cookie);
-	p = CAT(p, "\",\"rqueue\":");
-	p = put_u32(p, r->rqueue);
-	p = CAT(p, ",\"wqueue\":");
-	p = put_u32(p, r->wqueue);
-	p = CAT(p, ",\"dev\":");
-	p = cat(p, snapshot_dev_json(s, r->ifindex),
-		strlen(snapshot_dev_json(s, r->ifindex)));
+	c = b->p + b->len;
+	if (!first)
+		*c++ = ',';
+	c = CAT(c, "{\"family\":");
+	c = put_word(c, family_word(r->family));
+	c = CAT(c, ",\"state\":");
+	c = put_word(c, count_words[count_slot(r)]);
+	c = CAT(c, ",\"local\":");
+	c = put_endpoint(c, r->family, r->laddr, r->lport);
+	c = CAT(c, ",\"remote\":");
+	c = put_endpoint(c, r->family, r->raddr, r->rport);
+	c = CAT(c, ",\"inode\":");
+	c = put_u32(c, r->inode);
+	c = CAT(c, ",\"uid\":");
+	c = put_u32(c, r->uid);
+	c = CAT(c, ",\"cookie\":\"");
+	c = put_hex(c, r->cookie);
+	c = CAT(c, "\",\"rqueue\":");
+	c = put_u32(c, r->rqueue);
+	c = CAT(c, ",\"wqueue\":");
+	c = put_u32(c, r->wqueue);
+	c = CAT(c, ",\"dev\":");
+	if (!r->ifindex)
+		c = CAT(c, "null");
+	b->len = (size_t)(c - b->p);
+	if (r->ifindex)
+		put_dev(b, p, r->ifindex);
 	if (r->family == AF_INET6)
-		p = r->flags & REC_F_V6ONLY ? CAT(p, ",\"v6only\":true")
-					    : CAT(p, ",\"v6only\":false");
-	b->len = (size_t)(p - b->p);
-	if (s->attributed) {
-		uint32_t self = (uint32_t)(r - s->recs);
-
-		encode_procs(b, s, &self, 1, uid);
-	}
+		jbuf_puts(b, r->flags & REC_F_V6ONLY ? ",\"v6only\":true"
+						     : ",\"v6only\":false");
+	if (p->owner_at)
+		put_procs(b, p, &rec, 1, uid);
 	jbuf_put(b, "}", 1);
 }
 
-static void encode_members(struct jbuf *b, const struct snapshot *s,
-			   const uint32_t *idx, size_t n, const uint32_t *uid)
+void encode_sum_add(struct encode_sum *s, const struct sock_rec *r,
+		    int listener)
 {
-	size_t i;
-
-	jbuf_put(b, "[", 1);
-	for (i = 0; i < n; i++) {
-		if (i)
-			jbuf_put(b, ",", 1);
-		encode_socket(b, s, &s->recs[idx[i]], uid);
-	}
-	jbuf_put(b, "]", 1);
+	s->counts[count_slot(r)]++;
+	if (!listener)
+		return;
+	s->qlen += r->rqueue;
+	s->qmax += r->wqueue;
 }
 
-/* The members of a group a reader gets: all, or those a filter passed. */
-struct members {
-	const uint32_t *sock;
-	size_t nsock;
-	const uint32_t *conn;
-	size_t nconn;
-};
-
-static void encode_counts(struct jbuf *b, const struct snapshot *s,
-			  const struct members *m)
+static void put_counts(struct jbuf *b, const struct encode_sum *s)
 {
-	size_t counts[NCOUNT] = { 0 };
 	size_t i, sep = 0;
 
-	for (i = 0; i < m->nsock; i++)
-		counts[count_slot(&s->recs[m->sock[i]])]++;
-	for (i = 0; i < m->nconn; i++)
-		counts[count_slot(&s->recs[m->conn[i]])]++;
 	jbuf_puts(b, ",\"counts\":{");
 	for (i = 0; i < NCOUNT; i++) {
-		if (!counts[i])
+		if (!s->counts[i])
 			continue;
 		if (sep++)
 			jbuf_put(b, ",", 1);
 		jbuf_key(b, count_words[i]);
-		jbuf_u64(b, counts[i]);
+		jbuf_u64(b, s->counts[i]);
 	}
 	jbuf_put(b, "}", 1);
 }
 
 /* For TCP: connections waiting in accept(), and the backlog they may fill. */
-static void encode_queue(struct jbuf *b, const struct snapshot *s,
-			 const struct members *m)
+static void put_queue(struct jbuf *b, const struct encode_sum *s)
 {
-	uint64_t len = 0, max = 0;
-	size_t i;
-
-	for (i = 0; i < m->nsock; i++) {
-		len += s->recs[m->sock[i]].rqueue;
-		max += s->recs[m->sock[i]].wqueue;
-	}
 	jbuf_puts(b, ",\"accept_queue\":{\"len\":");
-	jbuf_u64(b, len);
+	jbuf_u64(b, s->qlen);
 	jbuf_puts(b, ",\"max\":");
-	jbuf_u64(b, max);
+	jbuf_u64(b, s->qmax);
 	jbuf_put(b, "}", 1);
 }
 
-static void encode_endpoint(struct jbuf *b, const struct snapshot *s,
-			    const struct endpoint *ep)
+static void put_group_endpoint(struct jbuf *b, const struct picture *p,
+			       const struct endpoint *ep)
 {
 	jbuf_puts(b, ",\"endpoint\":{\"family\":\"");
 	jbuf_puts(b, family_word(ep->family));
@@ -276,16 +294,14 @@ static void encode_endpoint(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, "\",\"port\":");
 	jbuf_u64(b, ep->port);
 	jbuf_puts(b, ",\"dev\":");
-	jbuf_puts(b, snapshot_dev_json(s, ep->ifindex));
+	put_dev(b, p, ep->ifindex);
 	jbuf_put(b, "}", 1);
 }
 
-/* A group record; with uid, only that uid's processes are named. */
-static void encode_group_view(struct jbuf *b, const struct snapshot *s,
-			      size_t gi, const struct members *m,
-			      const uint32_t *uid)
+void encode_group_head(struct jbuf *b, const struct picture *p,
+		       const struct sockgroup *g, const struct encode_sum *s,
+		       const uint32_t *recs, size_t n, const uint32_t *uid)
 {
-	const struct sockgroup *g = &s->grouping.groups[gi];
 	int listen = g->ep.role == GROUP_LISTEN;
 
 	jbuf_puts(b, "{\"type\":\"group\",\"role\":\"");
@@ -293,81 +309,25 @@ static void encode_group_view(struct jbuf *b, const struct snapshot *s,
 	jbuf_puts(b, "\",\"proto\":\"");
 	jbuf_puts(b, proto_word(g->ep.proto));
 	jbuf_put(b, "\"", 1);
-	encode_endpoint(b, s, &g->ep);
+	put_group_endpoint(b, p, &g->ep);
 	if (!listen)
 		jbuf_puts(b, g->local ? ",\"local\":true" : ",\"local\":false");
 	if (listen && g->ep.proto == IPPROTO_TCP)
-		encode_queue(b, s, m);
-	if (listen && s->attributed)
-		encode_procs(b, s, m->sock, m->nsock, uid);
-	encode_counts(b, s, m);
-	jbuf_puts(b, ",\"sockets\":");
-	encode_members(b, s, m->sock, m->nsock, uid);
-	jbuf_puts(b, ",\"connections\":");
-	encode_members(b, s, m->conn, m->nconn, uid);
-	jbuf_puts(b, "}\n");
+		put_queue(b, s);
+	if (listen && p->owner_at)
+		put_procs(b, p, recs, n, uid);
+	put_counts(b, s);
+	jbuf_puts(b, ",\"sockets\":[");
 }
 
-static void members_all(const struct snapshot *s, size_t gi, struct members *m)
+void encode_group_middle(struct jbuf *b)
 {
-	const struct sockgroup *g = &s->grouping.groups[gi];
-
-	m->sock = s->grouping.order + g->first;
-	m->nsock = g->nsock;
-	m->conn = m->sock + g->nsock;
-	m->nconn = g->nconn;
+	jbuf_puts(b, "],\"connections\":[");
 }
 
-void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi)
+void encode_group_tail(struct jbuf *b)
 {
-	struct members m;
-
-	members_all(s, gi, &m);
-	encode_group_view(b, s, gi, &m, NULL);
-}
-
-/* The members of a group that match, copied into scratch. */
-static void members_matching(const struct snapshot *s, size_t gi,
-			     const uint8_t *match, uint32_t *scratch,
-			     struct members *m)
-{
-	struct members all;
-	size_t i;
-
-	members_all(s, gi, &all);
-	m->sock = scratch;
-	m->nsock = m->nconn = 0;
-	for (i = 0; i < all.nsock; i++)
-		if (match[all.sock[i]])
-			scratch[m->nsock++] = all.sock[i];
-	m->conn = scratch + m->nsock;
-	for (i = 0; i < all.nconn; i++)
-		if (match[all.conn[i]])
-			scratch[m->nsock + m->nconn++] = all.conn[i];
-}
-
-int encode_group_for(struct jbuf *b, const struct snapshot *s, size_t gi,
-		     const uint8_t *match, const uint32_t *uid)
-{
-	const struct sockgroup *g = &s->grouping.groups[gi];
-	struct members m;
-	uint32_t *scratch;
-
-	if (!match) {
-		members_all(s, gi, &m);
-		encode_group_view(b, s, gi, &m, uid);
-		return 1;
-	}
-	scratch = malloc((g->nsock + g->nconn + 1) * sizeof(*scratch));
-	if (!scratch) {
-		b->oom = 1;
-		return 0;
-	}
-	members_matching(s, gi, match, scratch, &m);
-	if (m.nsock + m.nconn)
-		encode_group_view(b, s, gi, &m, uid);
-	free(scratch);
-	return m.nsock + m.nconn > 0;
+	jbuf_puts(b, "]}\n");
 }
 
 /* An RFC 3339 UTC time with milliseconds, as a JSON string. */
@@ -383,41 +343,35 @@ static void encode_time(struct jbuf *b, const struct timespec *ts)
 	jbuf_puts(b, text);
 }
 
-void encode_header(struct jbuf *b, const struct snapshot *s,
+void encode_header(struct jbuf *b, const struct picture *p,
 		   uint64_t now_mono_ms, unsigned interval_ms, int all)
 {
-	uint64_t age = now_mono_ms > s->taken_mono_ms
-			       ? now_mono_ms - s->taken_mono_ms
+	const struct picture_header *h = p->h;
+	uint64_t age = now_mono_ms > h->taken_mono_ms
+			       ? now_mono_ms - h->taken_mono_ms
 			       : 0;
+	struct timespec taken = { (time_t)h->taken_sec, (long)h->taken_nsec };
 
 	jbuf_puts(b, "{\"type\":\"header\",\"schema\":\"" ENCODE_SCHEMA "\"");
 	jbuf_puts(b, ",\"host\":");
-	jbuf_str(b, s->host);
+	jbuf_str(b, picture_str(p, h->host));
 	jbuf_puts(b, ",\"generation\":");
-	jbuf_u64(b, s->generation);
+	jbuf_u64(b, h->generation);
 	jbuf_puts(b, ",\"taken_at\":");
-	encode_time(b, &s->taken_at);
+	encode_time(b, &taken);
 	jbuf_puts(b, ",\"scan_us\":");
-	jbuf_u64(b, s->scan_us);
+	jbuf_u64(b, h->scan_us);
 	jbuf_puts(b, ",\"age_ms\":");
 	jbuf_u64(b, age);
 	jbuf_puts(b, ",\"interval_ms\":");
 	jbuf_u64(b, interval_ms);
-	jbuf_puts(b, s->flags & DIAG_UDP_UNAVAILABLE
+	jbuf_puts(b, h->flags & PICTURE_F_UDP_UNAVAILABLE
 			     ? ",\"udp_available\":false"
 			     : ",\"udp_available\":true");
-	if (s->attributed)
+	if (p->owner_at)
 		jbuf_puts(b, all ? ",\"processes\":\"all\""
 				 : ",\"processes\":\"own\"");
 	jbuf_puts(b, "}\n");
-}
-
-void encode_totals_all(const struct snapshot *s, struct encode_totals *t)
-{
-	t->sockets = s->n;
-	t->groups = s->grouping.ngroups;
-	t->tcp = s->ntcp;
-	t->udp = s->nudp;
 }
 
 void encode_end(struct jbuf *b, size_t count, const struct encode_totals *t)

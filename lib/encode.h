@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* encode.h - the sockwatch/1 JSON Lines records of a listing. */
+/*
+ * encode.h - the sockwatch/1 JSON Lines records of a listing, written
+ * from a picture's typed data a piece at a time: a group of a million
+ * connections is a head, a million sockets and a tail, each its own call.
+ */
 #ifndef SOCKWATCH_ENCODE_H
 #define SOCKWATCH_ENCODE_H
 
@@ -7,38 +11,55 @@
 #include <stdint.h>
 
 #include "jbuf.h"
-#include "snapshot.h"
+#include "picture.h"
 
 #define ENCODE_SCHEMA "sockwatch/1"
+#define ENCODE_NCOUNT 12 /* keys of a group's "counts" */
 
 /*
  * Appends the header record, with the picture's age at now_mono_ms; all
  * says whether the reader sees every process or only its own.
  */
-void encode_header(struct jbuf *b, const struct snapshot *s,
+void encode_header(struct jbuf *b, const struct picture *p,
 		   uint64_t now_mono_ms, unsigned interval_ms, int all);
 
-/* Appends group record gi of the snapshot, naming every process. */
-void encode_group(struct jbuf *b, const struct snapshot *s, size_t gi);
+/* What a group's head says of the members a reader gets. */
+struct encode_sum {
+	uint64_t counts[ENCODE_NCOUNT]; /* by state, as "counts" lists them */
+	uint64_t qlen;			/* listeners' accept queues */
+	uint64_t qmax;
+};
+
+/* Adds record r to the sum; listener says it is one of the "sockets". */
+void encode_sum_add(struct encode_sum *s, const struct sock_rec *r,
+		    int listener);
 
 /*
- * Appends group record gi as one reader gets it: with match (a byte a
- * record), only the members that matched, and nothing when none did;
- * with uid, only that uid's processes named. Returns 1 when it wrote.
+ * Appends a group record up to its first socket: role, endpoint, queue,
+ * the processes of the listeners recs[0 .. n) (only uid's with uid) and
+ * the counts, ending in "sockets":[.
  */
-int encode_group_for(struct jbuf *b, const struct snapshot *s, size_t gi,
-		     const uint8_t *match, const uint32_t *uid);
+void encode_group_head(struct jbuf *b, const struct picture *p,
+		       const struct sockgroup *g, const struct encode_sum *s,
+		       const uint32_t *recs, size_t n, const uint32_t *uid);
 
-/* What a listing held: all of a snapshot, or what a filter passed. */
+/* Appends record rec as a member; first says no comma goes before it. */
+void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
+		   const uint32_t *uid, int first);
+
+/* Appends what lies between a group's sockets and its connections. */
+void encode_group_middle(struct jbuf *b);
+
+/* Appends the end of a group record. */
+void encode_group_tail(struct jbuf *b);
+
+/* What a listing held: all of a picture, or what a filter passed. */
 struct encode_totals {
 	uint64_t sockets;
 	uint64_t groups;
 	uint64_t tcp;
 	uint64_t udp;
 };
-
-/* The totals of a whole snapshot. */
-void encode_totals_all(const struct snapshot *s, struct encode_totals *t);
 
 /* Appends the end record: count group records were sent. */
 void encode_end(struct jbuf *b, size_t count, const struct encode_totals *t);

@@ -735,3 +735,8 @@ int filter_match(const struct filter *f, const struct sock_rec *r, size_t i,
 		return 0;
 	return !f->root || node_match(f->root, r, i, env);
 }
+
+size_t filter_cost(const struct filter *f)
+{
+	return f ? f->nnodes + 1 : 1;
+}

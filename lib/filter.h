@@ -52,6 +52,9 @@ struct filter_env {
 int filter_match(const struct filter *f, const struct sock_rec *r, size_t i,
 		 const struct filter_env *env);
 
+/* The work of one filter_match, at most, in nodes visited (1 for NULL). */
+size_t filter_cost(const struct filter *f);
+
 /* Frees a parsed filter; NULL is fine. */
 void filter_free(struct filter *f);
 

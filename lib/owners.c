@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* owners.c - a snapshot's copy of who held its sockets, as ready JSON. */
+/* owners.c - a picture's copy of who held its sockets, typed. */
 #include "owners.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,38 +13,16 @@
 
 struct build {
 	struct owners *o;
-	size_t nidx, capidx, capprocs;
-	struct u32map bypid; /* pid -> index in o->procs */
+	struct strpool *sp;
+	size_t capidx, capprocs;
+	struct u32map bypid; /* pid + 1 -> index in o->procs */
 };
-
-static void put_optional(struct jbuf *b, const char *key, const char *s)
-{
-	jbuf_put(b, ",", 1);
-	jbuf_key(b, key);
-	if (s)
-		jbuf_str(b, s);
-	else
-		jbuf_puts(b, "null");
-}
-
-/* {"pid":N,"comm":..,"user":..,"unit":..,"container":..} */
-static void proc_json(struct jbuf *b, const struct procs_view *v)
-{
-	jbuf_puts(b, "{\"pid\":");
-	jbuf_u64(b, (uint64_t)v->pid);
-	jbuf_puts(b, ",\"comm\":");
-	jbuf_str(b, v->comm);
-	put_optional(b, "user", v->user);
-	put_optional(b, "unit", v->unit);
-	put_optional(b, "container", v->container);
-	jbuf_put(b, "}", 1);
-}
 
 static uint32_t build_proc(struct build *bd, const struct procs_view *v)
 {
 	struct owners *o = bd->o;
-	uint32_t i = u32map_get(&bd->bypid, (uint32_t)v->pid);
-	struct owners_proc *pr;
+	uint32_t key = (uint32_t)v->pid + 1, i = u32map_get(&bd->bypid, key);
+	struct picture_proc *pr;
 
 	if (i != U32MAP_NONE)
 		return i;
@@ -55,14 +32,12 @@ static uint32_t build_proc(struct build *bd, const struct procs_view *v)
 	pr = &o->procs[o->nprocs];
 	pr->pid = v->pid;
 	pr->uid = v->uid;
-	snprintf(pr->comm, sizeof(pr->comm), "%s", v->comm);
-	snprintf(pr->user, sizeof(pr->user), "%s", v->user ? v->user : "");
-	snprintf(pr->unit, sizeof(pr->unit), "%s", v->unit ? v->unit : "");
-	pr->off = (uint32_t)o->json.len;
-	proc_json(&o->json, v);
-	pr->len = (uint32_t)(o->json.len - pr->off);
-	if (o->json.oom ||
-	    u32map_put(&bd->bypid, (uint32_t)v->pid, (uint32_t)o->nprocs) < 0)
+	pr->comm = strpool_add(bd->sp, v->comm ? v->comm : "");
+	pr->user = strpool_add(bd->sp, v->user);
+	pr->unit = strpool_add(bd->sp, v->unit);
+	pr->container = strpool_add(bd->sp, v->container);
+	if (strpool_failed(bd->sp) ||
+	    u32map_put(&bd->bypid, key, (uint32_t)o->nprocs) < 0)
 		return U32MAP_NONE;
 	return (uint32_t)o->nprocs++;
 }
@@ -71,9 +46,9 @@ static int build_push(struct build *bd, uint32_t proc)
 {
 	struct owners *o = bd->o;
 
-	if (grow(&o->idx, &bd->capidx, bd->nidx, sizeof(*o->idx), 1024) < 0)
+	if (grow(&o->idx, &bd->capidx, o->nidx, sizeof(*o->idx), 1024) < 0)
 		return -1;
-	o->idx[bd->nidx++] = proc;
+	o->idx[o->nidx++] = proc;
 	return 0;
 }
 
@@ -93,9 +68,9 @@ static int build_record(struct build *bd, const struct sock_rec *r,
 }
 
 int owners_build(struct owners *o, const struct sock_rec *recs, size_t n,
-		 const struct procs *p)
+		 const struct procs *p, struct strpool *sp)
 {
-	struct build bd = { .o = o };
+	struct build bd = { .o = o, .sp = sp };
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
@@ -103,11 +78,11 @@ int owners_build(struct owners *o, const struct sock_rec *recs, size_t n,
 	if (!o->at)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		o->at[i] = (uint32_t)bd.nidx;
+		o->at[i] = (uint32_t)o->nidx;
 		if (build_record(&bd, &recs[i], p) < 0)
 			goto fail;
 	}
-	o->at[n] = (uint32_t)bd.nidx;
+	o->at[n] = (uint32_t)o->nidx;
 	u32map_free(&bd.bypid);
 	return 0;
 fail:
@@ -117,19 +92,10 @@ fail:
 	return -1;
 }
 
-size_t owners_of(const struct owners *o, size_t i, const uint32_t **idx)
-{
-	if (!o->at)
-		return 0;
-	*idx = o->idx + o->at[i];
-	return o->at[i + 1] - o->at[i];
-}
-
 void owners_free(struct owners *o)
 {
 	free(o->at);
 	free(o->idx);
 	free(o->procs);
-	jbuf_free(&o->json);
 	memset(o, 0, sizeof(*o));
 }

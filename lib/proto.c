@@ -208,6 +208,8 @@ void proto_status(struct jbuf *b, const struct proto_status *st)
 	jbuf_puts(b, "{\"type\":\"status\",\"version\":");
 	jbuf_str(b, st->version);
 	put_num(b, "pid", (uint64_t)st->pid);
+	if (st->server_pid)
+		put_num(b, "server_pid", (uint64_t)st->server_pid);
 	put_num(b, "uptime_ms", st->uptime_ms);
 	put_num(b, "interval_ms", st->interval_ms);
 	put_num(b, "polls", st->polls);

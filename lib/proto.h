@@ -37,7 +37,8 @@ struct proto_request {
 /* What the status command reports. */
 struct proto_status {
 	const char *version;
-	long pid;
+	long pid;	 /* the poller's, the daemon's main process */
+	long server_pid; /* 0: not sent */
 	uint64_t uptime_ms;
 	unsigned interval_ms;
 	uint64_t polls;

@@ -389,6 +389,79 @@ static void overlong(pid_t pid, int with_newline)
 	ck_assert_int_eq(status_num(sock_path, "pid"), pid);
 }
 
+static int can_switch_uid(void);
+
+/* A field of /proc/PID/status ("CapEff:", ...), as text. */
+static void proc_status_field(long pid, const char *key, char *val, size_t size)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	val[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0) {
+			snprintf(val, size, "%s", line + strlen(key) + 1);
+			val[strcspn(val, "\n")] = '\0';
+			break;
+		}
+	fclose(f);
+	ck_assert_msg(val[0], "%s has no %s", path, key);
+}
+
+static unsigned long long proc_caps(long pid)
+{
+	char v[64];
+
+	proc_status_field(pid, "CapEff:", v, sizeof(v));
+	return strtoull(v, NULL, 16);
+}
+
+/*
+ * Two processes: the poller (status "pid") keeps at most the two
+ * capabilities attribution takes; the server ("server_pid") has none,
+ * no_new_privs and a seccomp filter, and as root runs as another user.
+ */
+START_TEST(the_server_holds_nothing)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	long poller = (long)status_num(sock_path, "pid");
+	long server = (long)status_num(sock_path, "server_pid");
+	char v[128];
+
+	ck_assert_int_eq(poller, pid);
+	ck_assert_int_ne(server, poller);
+	ck_assert_uint_eq(proc_caps(poller) & ~((1ull << 2) | (1ull << 19)), 0);
+	proc_status_field(poller, "NoNewPrivs:", v, sizeof(v));
+	ck_assert_str_eq(v, "1");
+	ck_assert_uint_eq(proc_caps(server), 0);
+	proc_status_field(server, "NoNewPrivs:", v, sizeof(v));
+	ck_assert_str_eq(v, "1");
+	proc_status_field(server, "Seccomp:", v, sizeof(v));
+	ck_assert_str_eq(v, "2");
+	if (can_switch_uid()) {
+		proc_status_field(server, "Uid:", v, sizeof(v));
+		ck_assert_msg(strtoul(v, NULL, 10) != 0, "server uid %s", v);
+	}
+	/* and it answers, sandboxed: a filtered listing, then status */
+	{
+		char *out = NULL, *err = NULL;
+
+		ck_assert_int_eq(
+			ctl_run(sock_path,
+				(char *[]){ "list", "--json", "--fresh",
+					    "sport", "=", ":1", NULL },
+				&out, &err),
+			0);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(status_num(sock_path, "server_pid"), server);
+}
+END_TEST
+
 START_TEST(overlong_line_is_too_large_and_closed)
 {
 	pid_t pid = daemon_start(sock_path, NULL);
@@ -1198,6 +1271,7 @@ Suite *daemon_suite(void)
 	tcase_add_test(file, symlinked_path_components_are_refused);
 	tcase_add_test(file, shared_directories_are_refused);
 	tcase_add_test(file, sighup_keeps_clients);
+	tcase_add_test(file, the_server_holds_nothing);
 	tcase_add_test(file, ready_after_first_picture_and_stopping);
 	tcase_add_test(file, socket_activation_uses_fd_3_and_leaves_the_file);
 	suite_add_tcase(s, file);

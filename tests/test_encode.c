@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "encode.h"
 #include "jbuf.h"
-#include "snapshot.h"
+#include "picture.h"
+#include "query.h"
 #include "tests.h"
 #include "utf8.h"
 #include "util.h"
@@ -20,6 +22,63 @@ static const char *namer(void *ctx, uint32_t ifindex)
 {
 	(void)ctx;
 	return ifindex == 3 ? "we\"ird\x01" : NULL;
+}
+
+/* A picture in memory, as the server maps one. */
+struct snapshot {
+	struct sock_rec *recs;
+	void *blob;
+	size_t len;
+	struct picture pic;
+};
+
+static void snapshot_unref(struct snapshot *s)
+{
+	free(s->recs);
+	free(s->blob);
+	free(s);
+}
+
+/* The whole listing of s for a reader who sees all, in steps of max. */
+static void listing(struct snapshot *s, struct jbuf *b, uint64_t now,
+		    size_t max)
+{
+	struct query_opts o = { .all = 1,
+				.now_mono_ms = now,
+				.interval_ms = 1000 };
+	struct query *q = query_new(&s->pic, &o);
+	size_t steps = 0;
+	int ret;
+
+	ck_assert_ptr_nonnull(q);
+	do {
+		size_t before = b->len;
+
+		ret = query_step(q, b, before + max);
+		ck_assert_int_ge(ret, 0);
+		ck_assert_uint_lt(++steps, 100000);
+	} while (ret);
+	query_free(q);
+}
+
+/* Group record gi of a full listing: line gi + 2 (after the header). */
+static void encode_group(struct jbuf *out, struct snapshot *s, size_t gi)
+{
+	struct jbuf b = { 0 };
+	const char *p;
+	size_t i;
+
+	listing(s, &b, 0, 1 << 20);
+	p = b.p;
+	for (i = 0; i <= gi; i++)
+		p = (const char *)memchr(p, '\n', b.len - (size_t)(p - b.p)) +
+		    1;
+	jbuf_put(out, p,
+		 (size_t)((const char *)memchr(p, '\n',
+					       b.len - (size_t)(p - b.p)) -
+			  p) +
+			 1);
+	jbuf_free(&b);
 }
 
 /* A small host with one of everything the encoder has a branch for. */
@@ -40,7 +99,9 @@ static struct snapshot *sample(const char *host)
 		{ "tcp", "syn-sent", "10.0.0.1:5001", "192.0.2.1:443", "" },
 	};
 	struct diag_result res = { 0 };
+	struct picture_parts pp;
 	struct snapshot *s;
+	char err[160];
 	size_t i, n = sizeof(spec) / sizeof(spec[0]);
 
 	res.recs = calloc(n, sizeof(*res.recs));
@@ -51,11 +112,20 @@ static struct snapshot *sample(const char *host)
 	res.recs[0].cookie = 0xdeadbeef01ULL;
 	res.recs[3].flags |= REC_F_V6ONLY;
 	res.n = res.cap = n;
-	s = snapshot_new(&res, host, namer, NULL);
+	s = calloc(1, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
-	s->generation = 5;
-	s->taken_at.tv_sec = 1764000000;
-	s->taken_at.tv_nsec = 7000000;
+	ck_assert_int_eq(
+		picture_parts_build(&pp, res.recs, n, host, namer, NULL), 0);
+	pp.h.generation = 5;
+	pp.h.taken_sec = 1764000000;
+	pp.h.taken_nsec = 7000000;
+	pp.h.taken_mono_ms = 1000;
+	s->recs = res.recs;
+	s->blob = picture_blob(&pp, &s->len);
+	ck_assert_ptr_nonnull(s->blob);
+	picture_parts_free(&pp);
+	ck_assert_int_eq(
+		picture_open(&s->pic, s->blob, s->len, err, sizeof(err)), 0);
 	return s;
 }
 
@@ -79,7 +149,7 @@ static json_t *find_group(struct snapshot *s, const char *role, int port)
 {
 	size_t i;
 
-	for (i = 0; i < s->grouping.ngroups; i++) {
+	for (i = 0; i < s->pic.ngroups; i++) {
 		json_t *g = group_json(s, i);
 		json_t *ep = json_object_get(g, "endpoint");
 
@@ -219,12 +289,12 @@ START_TEST(header_and_end)
 {
 	struct snapshot *s = sample("ho\"st\n\xc3\xa9\xff");
 	struct jbuf b = { 0 };
-	struct encode_totals t;
+	const char *last;
 	json_t *h, *e;
 
-	s->taken_mono_ms = 1000;
-	encode_header(&b, s, 1250, 1000, 1);
-	h = json_loadb(b.p, b.len, 0, NULL);
+	listing(s, &b, 1250, 1 << 20);
+	h = json_loadb(b.p, (size_t)((char *)memchr(b.p, '\n', b.len) - b.p), 0,
+		       NULL);
 	ck_assert_ptr_nonnull(h);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "schema")),
 			 "sockwatch/1");
@@ -233,13 +303,15 @@ START_TEST(header_and_end)
 	ck_assert_str_eq(json_string_value(json_object_get(h, "taken_at")),
 			 "2025-11-24T16:00:00.007Z");
 	ck_assert_int_eq(json_integer_value(json_object_get(h, "age_ms")), 250);
-	jbuf_reset(&b);
-	encode_totals_all(s, &t);
-	encode_end(&b, s->grouping.ngroups, &t);
-	e = json_loadb(b.p, b.len, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(h, "generation")),
+			 5);
+	last = b.p + b.len - 1;
+	while (last > b.p && last[-1] != '\n')
+		last--;
+	e = json_loadb(last, (size_t)(b.p + b.len - last), 0, NULL);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "count")),
-			 (json_int_t)s->grouping.ngroups);
+			 (json_int_t)s->pic.ngroups);
 	ck_assert_int_eq(json_integer_value(json_object_get(
 				 json_object_get(e, "totals"), "udp")),
 			 2);
@@ -250,27 +322,18 @@ START_TEST(header_and_end)
 }
 END_TEST
 
-START_TEST(cache_is_the_groups_in_order)
+/* A listing written a few bytes at a time is the listing written whole. */
+START_TEST(small_steps_make_the_same_listing)
 {
 	struct snapshot *s = sample("h");
-	struct jbuf all = { 0 };
-	const char *p;
-	size_t i, len, off = 0;
+	struct jbuf whole = { 0 }, pieces = { 0 };
 
-	for (i = 0; i < s->grouping.ngroups; i++)
-		encode_group(&all, s, i);
-	/* Small spans, as a slow reader drains them. */
-	for (;;) {
-		ck_assert_int_eq(snapshot_cache_span(s, off, 10, &p, &len), 0);
-		if (len == 0)
-			break;
-		ck_assert_uint_le(off + len, all.len);
-		ck_assert_mem_eq(p, all.p + off, len);
-		off += len > 10 ? 10 : len;
-	}
-	ck_assert_uint_eq(off, all.len);
-	ck_assert_uint_eq(s->cache_groups, s->grouping.ngroups);
-	jbuf_free(&all);
+	listing(s, &whole, 0, 1 << 20);
+	listing(s, &pieces, 0, 1);
+	ck_assert_uint_eq(whole.len, pieces.len);
+	ck_assert_mem_eq(whole.p, pieces.p, whole.len);
+	jbuf_free(&whole);
+	jbuf_free(&pieces);
 	snapshot_unref(s);
 }
 END_TEST
@@ -280,14 +343,8 @@ START_TEST(records_validate_against_schema)
 {
 	struct snapshot *s = sample("h");
 	struct jbuf b = { 0 };
-	struct encode_totals t;
-	size_t i;
 
-	encode_header(&b, s, 0, 1000, 1);
-	for (i = 0; i < s->grouping.ngroups; i++)
-		encode_group(&b, s, i);
-	encode_totals_all(s, &t);
-	encode_end(&b, s->grouping.ngroups, &t);
+	listing(s, &b, 0, 1 << 20);
 	jbuf_put(&b, "", 1);
 	ck_assert(!b.oom);
 	schema_check_lines(b.p);
@@ -307,7 +364,7 @@ Suite *encode_suite(void)
 	tcase_add_test(tc, outbound_groups_and_udp_states);
 	tcase_add_test(tc, header_and_end);
 	tcase_add_test(tc, strings_are_exact_utf8_or_replaced);
-	tcase_add_test(tc, cache_is_the_groups_in_order);
+	tcase_add_test(tc, small_steps_make_the_same_listing);
 	tcase_add_test(tc, records_validate_against_schema);
 	suite_add_tcase(s, tc);
 	return s;

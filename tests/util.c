@@ -284,6 +284,16 @@ void child_dies_with_parent(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+static int has_arg(char *const argv[], const char *name)
+{
+	size_t i;
+
+	for (i = 0; argv && argv[i]; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The test binary runs from the top of the tree. */
 static void daemon_exec(const char *sock, char *const extra[])
 {
@@ -301,6 +311,14 @@ static void daemon_exec(const char *sock, char *const extra[])
 	argv[n++] = BUILD_DIR "/sockwatchd";
 	argv[n++] = "--socket";
 	argv[n++] = (char *)sock;
+	/*
+	 * A fresh listing must see the socket a test has just made, not a
+	 * picture a few ms old: unless a test says otherwise, no min age.
+	 */
+	if (!has_arg(extra, "--fresh-min-age")) {
+		argv[n++] = "--fresh-min-age";
+		argv[n++] = "0";
+	}
 	for (i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
