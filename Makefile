@@ -181,13 +181,14 @@ bench: all $(BENCHES)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/sockwatch
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/sockwatchd
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/sockwatchctl
 	install -m 0644 $(B)/man/sockwatchd.8 $(B)/man/sockwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(B)/man/sockwatch-json.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 $(B)/man/sockwatch-picture.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 schema/*.schema.json $(DESTDIR)$(DATADIR)/sockwatch/
 	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|' systemd/sockwatchd.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service
@@ -200,6 +201,7 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man8/sockwatchd.8 \
 	  $(DESTDIR)$(MANDIR)/man8/sockwatchctl.8 \
 	  $(DESTDIR)$(MANDIR)/man7/sockwatch-json.7 \
+	  $(DESTDIR)$(MANDIR)/man5/sockwatch-picture.5 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.service \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatchd.socket \
 	  $(DESTDIR)$(SYSUSERSDIR)/sockwatch.conf \
