@@ -76,6 +76,7 @@ int ipc_recv(int sock, struct ipc_msg *m, int *fd)
 	ssize_t n;
 
 	*fd = -1;
+	memset(m, 0, sizeof(*m));
 	do
 		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);

@@ -121,7 +121,7 @@ static void poller_taken(struct poller *pl)
 static void poller_ipc(void *ctx, int sock, short revents)
 {
 	struct poller *pl = ctx;
-	struct ipc_msg m;
+	struct ipc_msg m = { 0 };
 	int fd, ret;
 
 	(void)revents;

@@ -95,7 +95,7 @@ static void server_message(struct server *sv, const struct ipc_msg *m, int fd)
 static void server_ipc(void *ctx, int sock, short revents)
 {
 	struct server *sv = ctx;
-	struct ipc_msg m;
+	struct ipc_msg m = { 0 };
 	int fd, ret;
 
 	(void)revents;
@@ -107,11 +107,12 @@ static void server_ipc(void *ctx, int sock, short revents)
 		}
 		server_message(sv, &m, fd);
 	}
-	if (ret == 0 || (ret < 0 && errno != EAGAIN)) {
-		if (ret < 0)
-			log_err("the poller's channel: %s", strerror(errno));
+	if (ret == 0) {
 		sv->quit = 1; /* the poller is gone: nothing more to serve */
-		sv->status = ret == 0 ? 0 : 1;
+	} else if (errno != EAGAIN) {
+		log_err("the poller's channel: %s", strerror(errno));
+		sv->quit = 1;
+		sv->status = 1;
 	}
 }
 

@@ -120,7 +120,7 @@ int picture_parts_owners(struct picture_parts *pp, const struct procs *p)
 static void parts_layout(const struct picture_parts *pp,
 			 struct picture_span *sect)
 {
-	size_t counts[PICTURE_NSECTIONS] = {
+	const size_t counts[PICTURE_NSECTIONS] = {
 		[PICTURE_RECS] = pp->n,
 		[PICTURE_GROUPS] = pp->grouping.ngroups,
 		[PICTURE_ORDER] = pp->n,

@@ -21,34 +21,35 @@ static uint32_t strpool_hash(const char *s)
 	return h;
 }
 
-/* The slot holding s, or the free slot where it would go. */
-static uint32_t *strpool_slot(const struct strpool *sp, const char *s)
+/* The slot of slots holding s, or the free slot where it would go. */
+static uint32_t *strpool_slot(uint32_t *slots, size_t nslots, const char *p,
+			      const char *s)
 {
-	size_t mask = sp->nslots - 1, i = strpool_hash(s) & mask;
+	size_t mask = nslots - 1, i = strpool_hash(s) & mask;
 
-	while (sp->slots[i] && strcmp(sp->p + sp->slots[i] - 1, s) != 0)
+	while (slots[i] && strcmp(p + slots[i] - 1, s) != 0)
 		i = (i + 1) & mask;
-	return &sp->slots[i];
+	return &slots[i];
 }
 
 /* Keeps the table at most half full. */
 static int strpool_rehash(struct strpool *sp)
 {
 	size_t n = sp->nslots ? sp->nslots * 2 : 256, i;
-	struct strpool bigger = *sp;
+	uint32_t *slots;
 
 	if (sp->nslots && sp->n * 2 < sp->nslots)
 		return 0;
-	bigger.slots = calloc(n, sizeof(*bigger.slots));
-	if (!bigger.slots)
+	slots = calloc(n, sizeof(*slots));
+	if (!slots)
 		return -1;
-	bigger.nslots = n;
 	for (i = 0; i < sp->nslots; i++)
 		if (sp->slots[i])
-			*strpool_slot(&bigger, sp->p + sp->slots[i] - 1) =
-				sp->slots[i];
+			*strpool_slot(slots, n, sp->p,
+				      sp->p + sp->slots[i] - 1) = sp->slots[i];
 	free(sp->slots);
-	*sp = bigger;
+	sp->slots = slots;
+	sp->nslots = n;
 	return 0;
 }
 
@@ -93,7 +94,7 @@ uint32_t strpool_add(struct strpool *sp, const char *s)
 		goto fail;
 	if (!*s)
 		return 0;
-	slot = strpool_slot(sp, s);
+	slot = strpool_slot(sp->slots, sp->nslots, sp->p, s);
 	if (*slot)
 		return *slot - 1;
 	n = strlen(s) + 1;

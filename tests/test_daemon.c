@@ -440,7 +440,11 @@ START_TEST(the_server_holds_nothing)
 	proc_status_field(server, "NoNewPrivs:", v, sizeof(v));
 	ck_assert_str_eq(v, "1");
 	proc_status_field(server, "Seccomp:", v, sizeof(v));
-	ck_assert_str_eq(v, "2");
+	if (getenv("SOCKWATCH_DAEMON_WRAPPER"))
+		fprintf(stderr, "daemon: valgrind offers no seccomp, so the "
+				"server's filter: NOT RUN\n");
+	else
+		ck_assert_str_eq(v, "2");
 	if (can_switch_uid()) {
 		proc_status_field(server, "Uid:", v, sizeof(v));
 		ck_assert_msg(strtoul(v, NULL, 10) != 0, "server uid %s", v);
