@@ -23,7 +23,8 @@
 #include "query.h"
 
 #define CONTROL_READ_CHUNK 4096
-#define CONTROL_OUT_MAX (256 * 1024) /* encoded and not yet sent, a client */
+#define CONTROL_OUT_MAX                                                        \
+	((size_t)256 * 1024) /* encoded and not yet sent, a client */
 #define CONTROL_PAUSE_MS 200
 #define CONTROL_KEEP_OUT 65536	 /* out buffer kept between replies */
 #define CONTROL_ACCEPT_BUDGET 64 /* clients accepted in one turn */
