@@ -157,7 +157,7 @@ fuzz:
 	@mkdir -p $(B)/fuzz
 	for t in $(FUZZERS); do \
 	  clang $(FUZZ_FLAGS) -DFUZZ_TARGET=fuzz_$$t $(PKG_CFLAGS) \
-	    -o $(B)/fuzz-$$t fuzz/main.c fuzz/$$t.c $(LIB_SRC) $(PKG_LIBS) \
+	    -o $(B)/fuzz-$$t fuzz/main.c $(FUZZ_SRC) $(LIB_SRC) $(PKG_LIBS) \
 	    || exit 1; \
 	  mkdir -p $(B)/fuzz/$$t; \
 	  $(B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \

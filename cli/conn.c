@@ -59,6 +59,7 @@ void conn_open(struct conn *c, const char *path, uid_t owner)
 
 	memset(c, 0, sizeof(*c));
 	c->path = path;
+	c->passed_fd = -1;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		errx(EXIT_USAGE, "socket path too long: %s", path);
 	memcpy(sa.sun_path, path, strlen(path));
@@ -109,14 +110,49 @@ static void conn_room(struct conn *c)
 	}
 }
 
+/* Keeps the first descriptor the daemon passes; closes any other. */
+static void conn_keep_fds(struct conn *c, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t i, n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(fd));
+			if (c->passed_fd < 0)
+				c->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
 static ssize_t conn_fill(struct conn *c)
 {
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	conn_room(c);
-	do
-		n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
-	while (n < 0 && errno == EINTR);
+	iov.iov_base = c->buf + c->len;
+	iov.iov_len = c->cap - c->len - 1;
+	do {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		conn_keep_fds(c, &mh);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		errx(EXIT_DAEMON_ERROR, "no answer from sockwatchd in %d s",
 		     CONN_TIMEOUT_S);
@@ -150,8 +186,18 @@ char *conn_line(struct conn *c, size_t *len)
 	return line;
 }
 
+int conn_take_fd(struct conn *c)
+{
+	int fd = c->passed_fd;
+
+	c->passed_fd = -1;
+	return fd;
+}
+
 void conn_close(struct conn *c)
 {
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
 	close(c->fd);
 	free(c->buf);
 	memset(c, 0, sizeof(*c));

@@ -24,6 +24,7 @@ struct conn {
 	size_t len; /* bytes in buf */
 	size_t off; /* start of the next unread line */
 	size_t cap;
+	int passed_fd; /* a descriptor the daemon sent, -1 for none */
 };
 
 /*
@@ -41,6 +42,10 @@ void conn_send(struct conn *c, const struct proto_request *req);
  * the next call; NULL at end of stream. Exits 1 on a read error.
  */
 char *conn_line(struct conn *c, size_t *len);
+
+/* The descriptor the daemon passed with its answer, -1 if none; the
+ * caller owns it from then on. */
+int conn_take_fd(struct conn *c);
 
 /* Closes the connection and frees the buffer. */
 void conn_close(struct conn *c);

@@ -13,16 +13,18 @@
 
 /*
  * Says what the daemon's error record says and exits: 2 for a filter it
- * refused (the user's mistake, like bad usage), else 1. The record is
+ * refused (the user's mistake, like bad usage), 4 for a request it
+ * denied, else 1. The record is
  * freed first, so that nothing is left behind at exit.
  */
 static void listing_error(json_t *err)
 {
 	const char *code = json_string_value(json_object_get(err, "code"));
 	const char *msg = json_string_value(json_object_get(err, "message"));
-	int status = code && strcmp(code, "bad_filter") == 0
-			     ? EXIT_USAGE
-			     : EXIT_DAEMON_ERROR;
+	int status = !code			       ? EXIT_DAEMON_ERROR
+		     : strcmp(code, "bad_filter") == 0 ? EXIT_USAGE
+		     : strcmp(code, "denied") == 0     ? EXIT_DENIED
+						       : EXIT_DAEMON_ERROR;
 	char text[512];
 
 	snprintf(text, sizeof(text), "%s (%s)", msg ? msg : "no message",

@@ -15,6 +15,7 @@
 
 #include "conn.h"
 #include "names.h"
+#include "record.h"
 #include "listing.h"
 #include "render.h"
 #include "utf8.h"
@@ -53,6 +54,10 @@ static void usage(FILE *f, int status)
 		"                           (state listening sport = :22, "
 		"dst 10.0.0.0/8)\n"
 		"  status [--json]          what the daemon is doing\n"
+		"  record [--fresh] FILE    the picture, as it is, into FILE "
+		"(- for\n"
+		"                           standard output), for reading "
+		"later\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH  sockwatchd's socket (default %s,\n"
@@ -405,18 +410,30 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		usage(stderr, EXIT_USAGE);
 	cmd = argv[optind];
-	if (optind + 1 < argc && strcmp(cmd, "list") != 0)
+	if (strcmp(cmd, "record") == 0 && optind + 2 != argc)
+		errx(EXIT_USAGE, "record takes one FILE (- for standard "
+				 "output)");
+	if (optind + 1 < argc && strcmp(cmd, "list") != 0 &&
+	    strcmp(cmd, "record") != 0)
 		usage(stderr, EXIT_USAGE);
-	o.filter = join_words(argv + optind + 1, argc - optind - 1);
+	if (strcmp(cmd, "list") == 0)
+		o.filter = join_words(argv + optind + 1, argc - optind - 1);
 	filter_check_utf8(o.filter);
-	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "status") != 0) {
+	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "record") != 0) {
 		warnx("unknown command \"%s\"", cmd);
 		usage(stderr, EXIT_USAGE);
 	}
 	if (o.fresh && strcmp(cmd, "status") == 0)
-		errx(EXIT_USAGE, "--fresh goes with list, not status");
+		errx(EXIT_USAGE, "--fresh goes with list and record, not "
+				 "status");
 	conn_open(&c, o.socket, owner_uid(o.socket_owner));
-	ret = strcmp(cmd, "list") == 0 ? cmd_list(&c, &o) : cmd_status(&c, &o);
+	if (strcmp(cmd, "record") == 0)
+		ret = record_save(&c, o.fresh, argv[optind + 1]);
+	else if (strcmp(cmd, "list") == 0)
+		ret = cmd_list(&c, &o);
+	else
+		ret = cmd_status(&c, &o);
 	conn_close(&c);
 	free(o.filter);
 	if (fflush(stdout) != 0 || ferror(stdout))

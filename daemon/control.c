@@ -52,8 +52,12 @@ struct client {
 	struct filter *filter; /* of the list request under way, or NULL */
 	uint64_t since_ms;     /* last request read or bytes written */
 	uint64_t fresh_from_ms;
+	enum proto_cmd fresh_cmd; /* what a fresh picture is wanted for */
+	int pass_fd;		  /* goes with the first byte of out */
 	struct ucred cred;
-	int all; /* may see every process, not only its own */
+	int all;	  /* may see every process, not only its own */
+	size_t footprint; /* its share of control.mem */
+	int mem_wait;	  /* its next step waits for memory to free */
 };
 
 struct control {
@@ -64,6 +68,8 @@ struct control {
 	struct client *clients;
 	size_t nclients;
 	int fresh_asked; /* the poller was asked and has not answered */
+	size_t mem;	 /* what every client holds, buffers and queries */
+	int waking;	 /* in control_wake, or closing: no wake inside */
 	uint64_t start_ms;
 	uint64_t accept_paused_until; /* out of fds: let clients leave first */
 	uint64_t clients_total;
@@ -79,6 +85,7 @@ struct command {
 };
 
 static void client_update(struct client *c);
+static void client_flush(struct control *ctl, struct client *c);
 
 static void client_reply_error(struct control *ctl, struct client *c,
 			       enum proto_code code, const char *msg)
@@ -99,6 +106,7 @@ static void client_end_reply(struct client *c)
 	c->snap = NULL;
 	filter_free(c->filter);
 	c->filter = NULL;
+	c->pass_fd = -1;
 	c->reply = REPLY_NONE;
 }
 
@@ -129,6 +137,49 @@ static void client_start_list(struct control *ctl, struct client *c)
 	c->reply = REPLY_LIST;
 }
 
+/*
+ * A recording: one record saying what it is, with the picture's sealed
+ * memfd passed along; the client copies the bytes itself.
+ */
+static void client_start_record(struct control *ctl, struct client *c)
+{
+	struct snap *s = ctl->feed->current;
+	const struct picture_header *h;
+
+	if (!s) {
+		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+				   "no picture yet: the kernel dump failed; "
+				   "see the daemon's log");
+		return;
+	}
+	c->snap = snap_ref(s);
+	h = s->pic.h;
+	jbuf_puts(&c->out, "{\"type\":\"recording\",\"format\":"
+			   "\"sockwatch-picture\",\"version\":");
+	jbuf_u64(&c->out, h->version);
+	jbuf_puts(&c->out, ",\"size\":");
+	jbuf_u64(&c->out, h->size);
+	jbuf_puts(&c->out, ",\"generation\":");
+	jbuf_u64(&c->out, h->generation);
+	jbuf_puts(&c->out, ",\"sockets\":");
+	jbuf_u64(&c->out, s->pic.n);
+	jbuf_puts(&c->out, ",\"groups\":");
+	jbuf_u64(&c->out, s->pic.ngroups);
+	jbuf_puts(&c->out, "}\n");
+	c->pass_fd = s->fd;
+	c->reply = REPLY_LAST;
+}
+
+/* The answer a command gives once its picture is there. */
+static void client_start(struct control *ctl, struct client *c,
+			 enum proto_cmd cmd)
+{
+	if (cmd == PROTO_CMD_RECORD)
+		client_start_record(ctl, c);
+	else
+		client_start_list(ctl, c);
+}
+
 /* Whether the current picture was taken late enough for a fresh ask. */
 static int control_fresh_enough(const struct control *ctl, uint64_t from_ms)
 {
@@ -145,11 +196,13 @@ static void control_ask_fresh(struct control *ctl)
 	ctl->feed->ask_fresh(ctl->feed->ctx);
 }
 
+static void client_when_fresh(struct control *ctl, struct client *c,
+			      const struct proto_request *req);
+
 static void handle_list(struct control *ctl, struct client *c,
 			struct proto_request *req)
 {
 	struct filter_error err;
-	uint64_t now = clock_mono_ms();
 
 	if (req->filter) {
 		c->filter = filter_parse(req->filter, &err);
@@ -164,13 +217,25 @@ static void handle_list(struct control *ctl, struct client *c,
 			return;
 		}
 	}
+	client_when_fresh(ctl, c, req);
+}
+
+/* Answers now, or once a picture fresh enough for req has come. */
+static void client_when_fresh(struct control *ctl, struct client *c,
+			      const struct proto_request *req)
+{
+	uint64_t now = clock_mono_ms();
+
 	c->fresh_from_ms =
 		now > ctl->opts.fresh_min_ms ? now - ctl->opts.fresh_min_ms : 0;
+	c->fresh_cmd = req->cmd;
 	if (!req->fresh || control_fresh_enough(ctl, c->fresh_from_ms)) {
-		client_start_list(ctl, c);
+		client_start(ctl, c, req->cmd);
 		return;
 	}
 	c->reply = REPLY_FRESH;
+	log_debug("client pid %ld waits for a picture begun at %llu ms",
+		  (long)c->cred.pid, (unsigned long long)c->fresh_from_ms);
 	control_ask_fresh(ctl);
 }
 
@@ -251,9 +316,17 @@ static void handle_status(struct control *ctl, struct client *c,
 	c->reply = REPLY_LAST;
 }
 
+static void handle_record(struct control *ctl, struct client *c,
+			  struct proto_request *req)
+{
+	client_when_fresh(ctl, c, req);
+}
+
+/* The handlers; lib/proto.c's table says what each command may carry. */
 static const struct command commands[] = {
 	{ PROTO_CMD_LIST, handle_list },
 	{ PROTO_CMD_STATUS, handle_status },
+	{ PROTO_CMD_RECORD, handle_record },
 };
 
 /* One request line: checked by proto_parse, then its command's handler. */
@@ -271,7 +344,14 @@ static void client_request(struct control *ctl, struct client *c,
 		client_reply_error(ctl, c, code, msg);
 		return;
 	}
-	/* Permission: anyone who may open the socket may use every command. */
+	/* Permission: a whole picture is for who may see every process. */
+	if ((proto_command(req.cmd)->flags & PROTO_C_FULL_VIEW) && !c->all) {
+		client_reply_error(ctl, c, PROTO_DENIED,
+				   "this command is for root, the daemon's "
+				   "user and the socket's group");
+		proto_request_clear(&req);
+		return;
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].id == req.cmd)
 			commands[i].handle(ctl, c, &req);
@@ -326,13 +406,40 @@ static void client_read(struct client *c)
 	}
 }
 
+/* send(), with the fd to pass riding on the first byte that goes. */
+static ssize_t client_sendmsg(struct client *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { c->out.p + c->out_off, c->out.len - c->out_off };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (c->pass_fd < 0)
+		return send(c->fd, iov.iov_base, iov.iov_len,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->pass_fd, sizeof(int));
+	n = sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n > 0)
+		c->pass_fd = -1;
+	return n;
+}
+
 /* Writes what it can of out; 1 when all of it went, 0 on EAGAIN, -1. */
 static int client_send(struct client *c)
 {
 	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out_off,
-				 c->out.len - c->out_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = client_sendmsg(c);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -348,6 +455,50 @@ static int client_send(struct client *c)
 	return 1;
 }
 
+/* What a client holds, with its query. */
+static void client_account(struct client *c)
+{
+	size_t now =
+		sizeof(*c) + c->in.cap + c->out.cap + query_memory(c->query);
+
+	c->ctl->mem = c->ctl->mem - c->footprint + now;
+	c->footprint = now;
+}
+
+/*
+ * Past --client-memory, a listing's next step waits until others have
+ * let go of theirs: stalled readers hold their buffers, not more.
+ */
+static int client_must_wait(struct control *ctl, struct client *c)
+{
+	size_t need =
+		c->out.cap < CONTROL_OUT_MAX ? CONTROL_OUT_MAX - c->out.cap : 0;
+
+	c->mem_wait = need && ctl->mem + need > ctl->opts.client_memory;
+	return c->mem_wait;
+}
+
+/* Memory came free: the listings that waited for it try again. */
+static void control_wake(struct control *ctl)
+{
+	struct client *c, *next;
+
+	if (ctl->waking)
+		return;
+	ctl->waking = 1;
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
+		if (!c->mem_wait)
+			continue;
+		c->mem_wait = 0;
+		client_flush(ctl, c);
+		client_update(c);
+		if (ctl->mem + CONTROL_OUT_MAX > ctl->opts.client_memory)
+			break;
+	}
+	ctl->waking = 0;
+}
+
 /*
  * Sends what is in out and, once it has all gone, writes the next step
  * of the reply: one step a turn, so that every client gets its turn.
@@ -358,8 +509,11 @@ static void client_flush(struct control *ctl, struct client *c)
 
 	if (ret > 0 && c->out.oom)
 		ret = -1;
+	if (ret > 0 && c->reply == REPLY_LIST && client_must_wait(ctl, c))
+		return;
 	if (ret > 0 && c->reply == REPLY_LIST) {
-		int more = query_step(c->query, &c->out, CONTROL_OUT_MAX);
+		/* half: one member more must not double the buffer */
+		int more = query_step(c->query, &c->out, CONTROL_OUT_MAX / 2);
 
 		if (more < 0)
 			ret = -1; /* no end record: the client sees a torn reply
@@ -394,7 +548,9 @@ static void client_free(struct control *ctl, struct client *c)
 	jbuf_free(&c->out);
 	loop_del(ctl->loop, c->fd);
 	close(c->fd);
+	ctl->mem -= c->footprint;
 	free(c);
+	control_wake(ctl);
 }
 
 /* What the client's fd is watched for, given where its reply stands. */
@@ -402,16 +558,21 @@ static void client_update(struct client *c)
 {
 	short ev = 0;
 
+	size_t before = c->ctl->mem;
+
 	if (c->dead) {
 		client_free(c->ctl, c);
 		return;
 	}
+	client_account(c);
+	if (c->ctl->mem < before)
+		control_wake(c->ctl);
 	/* Read ahead of a reply only as far as one line may go. */
 	if (!c->eof && !c->closing &&
 	    (c->reply == REPLY_NONE || c->in.len <= PROTO_MAX_LINE))
 		ev |= POLLIN;
-	if (c->out.len > c->out_off || c->reply == REPLY_LIST ||
-	    c->reply == REPLY_LAST)
+	if (c->out.len > c->out_off ||
+	    (c->reply == REPLY_LIST && !c->mem_wait) || c->reply == REPLY_LAST)
 		ev |= POLLOUT;
 	loop_watch(c->ctl->loop, c->fd, ev);
 }
@@ -484,10 +645,33 @@ static void control_credentials(struct control *ctl, struct client *c)
 	}
 }
 
+/* Connections the uid of fd's peer has already; root is not counted. */
+static int control_user_full(const struct control *ctl, const struct ucred *cr)
+{
+	const struct client *c;
+	unsigned n = 0;
+
+	if (cr->uid == 0)
+		return 0;
+	for (c = ctl->clients; c; c = c->next)
+		n += c->cred.uid == cr->uid;
+	return n >= ctl->opts.max_per_user;
+}
+
 static void control_add(struct control *ctl, int fd)
 {
+	struct ucred cr = { .uid = (uid_t)-1 };
+	socklen_t len = sizeof(cr);
 	struct client *c;
 
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len);
+	if (control_user_full(ctl, &cr)) {
+		log_warnx("refusing a client of uid %u: %u connected already",
+			  (unsigned)cr.uid, ctl->opts.max_per_user);
+		control_refuse(fd, "too many connections of this user; close "
+				   "some first");
+		return;
+	}
 	if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
 		log_warnx("refusing a client: %zu connected already",
 			  ctl->nclients);
@@ -502,6 +686,7 @@ static void control_add(struct control *ctl, int fd)
 	}
 	c->ctl = ctl;
 	c->fd = fd;
+	c->pass_fd = -1;
 	c->since_ms = clock_mono_ms();
 	control_credentials(ctl, c);
 	c->next = ctl->clients;
@@ -583,7 +768,7 @@ static void fresh_serve(struct control *ctl, struct client *c)
 	if (!control_fresh_enough(ctl, c->fresh_from_ms))
 		return;
 	c->reply = REPLY_NONE;
-	client_start_list(ctl, c);
+	client_start(ctl, c, c->fresh_cmd);
 }
 
 static void fresh_fail(struct control *ctl, struct client *c)
@@ -632,7 +817,7 @@ void control_sweep(struct control *ctl)
 	}
 	for (c = ctl->clients; c; c = next) {
 		next = c->next;
-		if (c->reply == REPLY_FRESH ||
+		if (c->reply == REPLY_FRESH || c->mem_wait ||
 		    now - c->since_ms < ctl->opts.timeout_ms)
 			continue;
 		log_debug("closing client pid %ld: %s", (long)c->cred.pid,
@@ -646,6 +831,7 @@ void control_free(struct control *ctl)
 {
 	if (!ctl)
 		return;
+	ctl->waking = 1;
 	while (ctl->clients)
 		client_free(ctl, ctl->clients);
 	loop_del(ctl->loop, ctl->listen_fd);

@@ -20,6 +20,8 @@ struct control_opts {
 	int has_group;	       /* members of group see every process */
 	gid_t group;
 	uid_t owner; /* the daemon's user, who sees every process */
+	size_t client_memory;  /* all clients' buffers together, at most */
+	unsigned max_per_user; /* connections of one uid (root: no limit) */
 	pid_t server_pid;
 };
 

@@ -27,6 +27,8 @@
 #define DEFAULT_INTERVAL_MS 1000
 #define DEFAULT_TIMEOUT_MS 30000
 #define DEFAULT_FRESH_MIN_MS 250
+#define DEFAULT_CLIENT_MEMORY_MIB 64
+#define DEFAULT_MAX_PER_USER 32
 
 /* Everything the daemon holds; the one place with mutable global state. */
 struct daemon {
@@ -41,6 +43,8 @@ struct daemon {
 	struct sockfile sockfile; /* when the daemon bound it itself */
 	int activated; /* the socket came from systemd: not ours to unlink */
 	unsigned fresh_min_ms;
+	size_t client_memory;
+	unsigned max_per_user;
 	const char *user; /* the server's, when started as root */
 };
 
@@ -53,6 +57,8 @@ static void usage(FILE *f)
 		"                  [-g|--socket-group NAME] [-m|--socket-mode "
 		"MODE]\n"
 		"                  [-u|--user NAME] [-f|--fresh-min-age MS]\n"
+		"                  [-M|--client-memory MIB] "
+		"[-U|--max-clients-per-user N]\n"
 		"                  [-P|--no-processes] [-h|--help] "
 		"[-V|--version]\n"
 		"\n"
@@ -82,16 +88,23 @@ static void usage(FILE *f)
 		"  -f, --fresh-min-age MS   a fresh listing may be this old; "
 		"fresh polls\n"
 		"                           at most once per MS (default %d)\n"
+		"  -M, --client-memory MIB  all clients' buffers together "
+		"(default %d)\n"
+		"  -U, --max-clients-per-user N\n"
+		"                           connections of one user, root "
+		"aside (default %d)\n"
 		"  -P, --no-processes       do not tell which processes hold "
 		"the sockets\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n",
 		DEFAULT_INTERVAL_MS, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS,
-		DEFAULT_FRESH_MIN_MS);
+		DEFAULT_FRESH_MIN_MS, DEFAULT_CLIENT_MEMORY_MIB,
+		DEFAULT_MAX_PER_USER);
 }
 
-static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
-			 unsigned hi)
+/* A whole number from lo to hi, or the option's error and exit 2. */
+static unsigned parse_range(const char *opt, const char *s, unsigned lo,
+			    unsigned hi, const char *unit)
 {
 	char *end;
 	unsigned long v;
@@ -100,12 +113,24 @@ static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
 		fprintf(stderr,
-			"sockwatchd: %s takes milliseconds from %u to %u, "
+			"sockwatchd: %s takes %s from %u to %u, "
 			"not \"%s\"\n",
-			opt, lo, hi, s);
+			opt, unit, lo, hi, s);
 		exit(2);
 	}
 	return (unsigned)v;
+}
+
+static unsigned parse_ms(const char *opt, const char *s, unsigned lo,
+			 unsigned hi)
+{
+	return parse_range(opt, s, lo, hi, "milliseconds");
+}
+
+static unsigned parse_num(const char *opt, const char *s, unsigned lo,
+			  unsigned hi)
+{
+	return parse_range(opt, s, lo, hi, "a number");
 }
 
 static gid_t parse_group(const char *name)
@@ -156,13 +181,15 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "fresh-min-age", required_argument, NULL, 'f' },
+		{ "client-memory", required_argument, NULL, 'M' },
+		{ "max-clients-per-user", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:hV", opts,
+	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:M:U:hV", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -201,6 +228,16 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		case 'f':
 			d->fresh_min_ms =
 				parse_ms("--fresh-min-age", optarg, 0, 60000);
+			break;
+		case 'M':
+			d->client_memory = (size_t)parse_num("--client-memory",
+							     optarg, 1, 65536)
+					   << 20;
+			break;
+		case 'U':
+			d->max_per_user =
+				parse_num("--max-clients-per-user", optarg, 1,
+					  CONTROL_MAX_CLIENTS);
 			break;
 		case 'h':
 			usage(stdout);
@@ -275,9 +312,15 @@ static void daemon_server(struct daemon *d, int ipc, const struct privs_user *u)
 		.listen_fd = d->listen_fd,
 		.ipc = ipc,
 		.user = *u,
-		.control = { d->interval_ms, d->timeout_ms, d->fresh_min_ms,
-			     d->socket_group != (gid_t)-1, d->socket_group,
-			     geteuid(), getpid() },
+		.control = { .interval_ms = d->interval_ms,
+			     .timeout_ms = d->timeout_ms,
+			     .fresh_min_ms = d->fresh_min_ms,
+			     .has_group = d->socket_group != (gid_t)-1,
+			     .group = d->socket_group,
+			     .owner = geteuid(),
+			     .server_pid = getpid(),
+			     .client_memory = d->client_memory,
+			     .max_per_user = d->max_per_user },
 	};
 
 	/* the node is the poller's to remove; the server only listens */
@@ -326,6 +369,8 @@ int main(int argc, char **argv)
 		.interval_ms = DEFAULT_INTERVAL_MS,
 		.timeout_ms = DEFAULT_TIMEOUT_MS,
 		.fresh_min_ms = DEFAULT_FRESH_MIN_MS,
+		.client_memory = (size_t)DEFAULT_CLIENT_MEMORY_MIB << 20,
+		.max_per_user = DEFAULT_MAX_PER_USER,
 		.log_level = LOG_L_INFO,
 		.attribute = 1,
 		.socket_mode = 0660,

@@ -96,6 +96,8 @@ static void poller_fresh(struct poller *pl)
 {
 	uint64_t since = clock_mono_ms() - pl->scan.last_start_ms;
 
+	log_debug("a fresh picture asked for, %llu ms after the last poll",
+		  (unsigned long long)since);
 	if (since >= pl->o->fresh_min_ms) {
 		poller_poll(pl);
 		return;

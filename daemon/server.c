@@ -53,8 +53,8 @@ static int server_take(struct server *sv, int fd)
 	char err[160];
 	struct snap *s = snap_map(fd, err, sizeof(err));
 
-	close(fd);
 	if (!s) {
+		close(fd);
 		log_err("the poller's picture was refused: %s", err);
 		return -1;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SNAP_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
 
@@ -58,6 +59,7 @@ struct snap *snap_map(int fd, char *err, size_t errsz)
 		return NULL;
 	}
 	s->refs = 1;
+	s->fd = fd;
 	return s;
 }
 
@@ -72,5 +74,6 @@ void snap_unref(struct snap *s)
 	if (!s || --s->refs > 0)
 		return;
 	munmap(s->map, s->len);
+	close(s->fd);
 	free(s);
 }

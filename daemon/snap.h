@@ -9,14 +9,16 @@
 
 struct snap {
 	unsigned refs;
+	int fd; /* the sealed memfd, for a client that records it */
 	void *map;
 	size_t len;
 	struct picture pic;
 };
 
 /*
- * Maps the sealed memfd fd read-only and checks the picture in it; the
- * fd may be closed afterwards. NULL with why in err.
+ * Maps the sealed memfd fd read-only and checks the picture in it, and
+ * keeps fd (closed with the last reference). NULL with why in err; the
+ * fd is then the caller's still.
  */
 struct snap *snap_map(int fd, char *err, size_t errsz);
 

@@ -6,7 +6,6 @@
  * is a recording as tests/data/dump.bin is one: buffers, each after its length
  * (u32, host order), the first two dumps TCP, the rest UDP.
  */
-#include <jansson.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,29 +13,11 @@
 #include "diag.h"
 #include "fuzz.h"
 #include "picture.h"
-#include "query.h"
 
 static const char *fuzz_namer(void *ctx, uint32_t ifindex)
 {
 	(void)ctx;
 	return ifindex == 1 ? "lo" : ifindex == 2 ? "eth\xff\x1b" : NULL;
-}
-
-/* Each line of b is one JSON object, or abort. */
-static void fuzz_json_lines(const struct jbuf *b)
-{
-	size_t off = 0;
-
-	while (off < b->len) {
-		const char *nl = memchr(b->p + off, '\n', b->len - off);
-		size_t n = nl ? (size_t)(nl - (b->p + off)) : b->len - off;
-		json_t *o = json_loadb(b->p + off, n, 0, NULL);
-
-		if (!json_is_object(o))
-			abort();
-		json_decref(o);
-		off += n + 1;
-	}
 }
 
 /* The buffers of a recording into res, until one is refused. */
@@ -65,29 +46,14 @@ static void fuzz_parse(struct diag_result *res, const uint8_t *data,
 	}
 }
 
-/* The picture's blob, opened as the server opens it, listed whole. */
+/* What the poller writes, the server must read. */
 static void fuzz_list(const struct picture_parts *pp)
 {
-	struct query_opts o = { .all = 1, .interval_ms = 1000 };
-	struct picture pic;
-	struct jbuf b = { 0 };
-	struct query *q;
-	char err[160];
 	size_t len;
 	void *blob = picture_blob(pp, &len);
-	int ret = 1;
 
-	if (!blob)
-		return;
-	if (picture_open(&pic, blob, len, err, sizeof(err)) < 0)
-		abort(); /* what the poller writes, the server must read */
-	q = query_new(&pic, &o);
-	while (q && ret > 0)
-		ret = query_step(q, &b, b.len + 65536);
-	if (ret == 0 && !b.oom)
-		fuzz_json_lines(&b);
-	query_free(q);
-	jbuf_free(&b);
+	if (blob && !fuzz_picture_list(blob, len))
+		abort();
 	free(blob);
 }
 

@@ -19,4 +19,14 @@ int fuzz_proto(const uint8_t *data, size_t size);
 /* A dump: parsed, grouped, encoded, and the JSON valid when read back. */
 int fuzz_dump(const uint8_t *data, size_t size);
 
+/*
+ * Any bytes as a picture (a recording from anywhere): checked, and when
+ * accepted, listed for a reader who sees all and for one who sees only
+ * uid 0, through a filter, every record valid JSON.
+ */
+int fuzz_picture(const uint8_t *data, size_t size);
+
+/* The same for a blob that must be accepted: 1 if it was, else 0. */
+int fuzz_picture_list(const void *blob, size_t len);
+
 #endif

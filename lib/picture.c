@@ -24,6 +24,7 @@ _Static_assert(sizeof(struct picture_header) == 72 + 16 * PICTURE_NSECTIONS,
 	       "picture_header layout");
 
 #define PICTURE_ALIGN 8
+#define PICTURE_MAX_SEC 253402300799LL /* 9999-12-31T23:59:59Z */
 
 static const size_t elem_size[PICTURE_NSECTIONS] = {
 	[PICTURE_RECS] = sizeof(struct sock_rec),
@@ -346,6 +347,11 @@ static int open_header(struct picture *p, const void *blob, size_t len,
 	if (p->h->size != len)
 		return bad(err, errsz, "the picture says %llu bytes, not %zu",
 			   (unsigned long long)p->h->size, len);
+	/* what JSON readers take as integers, and RFC 3339's years */
+	if (p->h->generation > INT64_MAX || p->h->scan_us > INT64_MAX ||
+	    p->h->taken_mono_ms > INT64_MAX || p->h->taken_sec < 0 ||
+	    p->h->taken_sec > PICTURE_MAX_SEC || p->h->taken_nsec >= 1000000000)
+		return bad(err, errsz, "the picture's times are out of range");
 	return 0;
 }
 

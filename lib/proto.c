@@ -20,6 +20,25 @@ static const char *const code_names[PROTO_NCODES] = {
 	[PROTO_BAD_FILTER] = "bad_filter",
 };
 
+/* The commands: each with the fields it takes and what it requires. */
+static const struct proto_command commands[] = {
+	{ "list", PROTO_CMD_LIST, PROTO_F_FRESH | PROTO_F_FILTER,
+	  PROTO_C_STREAMING },
+	{ "status", PROTO_CMD_STATUS, 0, 0 },
+	{ "record", PROTO_CMD_RECORD, PROTO_F_FRESH, PROTO_C_FULL_VIEW },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct proto_command *proto_command(enum proto_cmd id)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (commands[i].id == id)
+			return &commands[i];
+	return NULL;
+}
+
 const char *proto_code_name(enum proto_code code)
 {
 	if ((unsigned)code >= PROTO_NCODES)
@@ -73,33 +92,34 @@ static enum proto_code proto_check_cmd(json_t *o, struct proto_request *req,
 {
 	json_t *c = json_object_get(o, "cmd");
 	const char *name;
+	size_t i;
 
 	if (!json_is_string(c))
 		return fail(msg, msgsz, PROTO_BAD_REQUEST,
 			    "request has no \"cmd\" string");
 	name = json_string_value(c);
-	if (strcmp(name, "list") == 0)
-		req->cmd = PROTO_CMD_LIST;
-	else if (strcmp(name, "status") == 0)
-		req->cmd = PROTO_CMD_STATUS;
-	else
-		return fail(msg, msgsz, PROTO_UNKNOWN_COMMAND,
-			    "unknown command \"%.64s\" (try list or status)",
-			    name);
-	return PROTO_OK;
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0) {
+			req->cmd = commands[i].id;
+			return PROTO_OK;
+		}
+	return fail(msg, msgsz, PROTO_UNKNOWN_COMMAND,
+		    "unknown command \"%.64s\" (try list, status or record)",
+		    name);
 }
 
 /* Fields a command takes; anything else is a mistake worth telling. */
 static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
 					  char *msg, size_t msgsz)
 {
+	unsigned fields = proto_command(req->cmd)->fields;
 	const char *key;
 	json_t *val;
 
 	json_object_foreach (o, key, val) {
 		if (strcmp(key, "v") == 0 || strcmp(key, "cmd") == 0)
 			continue;
-		if (req->cmd == PROTO_CMD_LIST && strcmp(key, "fresh") == 0) {
+		if ((fields & PROTO_F_FRESH) && strcmp(key, "fresh") == 0) {
 			if (!json_is_boolean(val))
 				return fail(msg, msgsz, PROTO_BAD_REQUEST,
 					    "\"%s\" must be true or false",
@@ -107,7 +127,7 @@ static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
 			req->fresh = json_is_true(val);
 			continue;
 		}
-		if (req->cmd == PROTO_CMD_LIST && strcmp(key, "filter") == 0) {
+		if ((fields & PROTO_F_FILTER) && strcmp(key, "filter") == 0) {
 			if (!json_is_string(val))
 				return fail(msg, msgsz, PROTO_BAD_REQUEST,
 					    "\"filter\" must be a string");
@@ -186,7 +206,7 @@ void proto_error(struct jbuf *b, enum proto_code code, const char *msg)
 void proto_request(struct jbuf *b, const struct proto_request *req)
 {
 	jbuf_puts(b, "{\"v\":1,\"cmd\":");
-	jbuf_str(b, req->cmd == PROTO_CMD_STATUS ? "status" : "list");
+	jbuf_str(b, proto_command(req->cmd)->name);
 	if (req->fresh)
 		jbuf_puts(b, ",\"fresh\":true");
 	if (req->filter) {

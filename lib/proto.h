@@ -12,7 +12,26 @@
 #define PROTO_VERSION 1
 #define PROTO_MAX_LINE 65536 /* bytes in a request line, newline excluded */
 
-enum proto_cmd { PROTO_CMD_LIST, PROTO_CMD_STATUS };
+enum proto_cmd { PROTO_CMD_LIST, PROTO_CMD_STATUS, PROTO_CMD_RECORD };
+
+/* Fields a command may carry besides "v" and "cmd". */
+#define PROTO_F_FRESH 0x01
+#define PROTO_F_FILTER 0x02
+
+/* What a command is allowed and asks of the daemon. */
+#define PROTO_C_STREAMING 0x01 /* answered by many records */
+#define PROTO_C_FULL_VIEW 0x02 /* only for who sees every process */
+
+/* One entry of the protocol's table of commands. */
+struct proto_command {
+	const char *name;
+	enum proto_cmd id;
+	unsigned fields; /* PROTO_F_* */
+	unsigned flags;	 /* PROTO_C_* */
+};
+
+/* The entry of a command, NULL for none. */
+const struct proto_command *proto_command(enum proto_cmd id);
 
 /* Error codes, a fixed set; their names are proto_code_name's. */
 enum proto_code {

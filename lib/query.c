@@ -87,6 +87,14 @@ struct query *query_new(const struct picture *p, const struct query_opts *o)
 	return q;
 }
 
+size_t query_memory(const struct query *q)
+{
+	if (!q)
+		return 0;
+	return sizeof(*q) + q->passcap * sizeof(*q->pass) +
+	       q->liscap * sizeof(*q->lis);
+}
+
 void query_free(struct query *q)
 {
 	if (!q)
@@ -109,7 +117,7 @@ static int query_begin_group(struct query *q)
 
 	memset(&q->sum, 0, sizeof(q->sum));
 	q->matched = q->nlis = q->k = 0;
-	if (!q->o.filter)
+	if (!q->o.filter || !words)
 		return 0;
 	if (words > q->passcap) {
 		free(q->pass);

@@ -38,6 +38,9 @@ struct query *query_new(const struct picture *p, const struct query_opts *o);
  */
 int query_step(struct query *q, struct jbuf *b, size_t max);
 
+/* The memory a query holds, in bytes (0 for NULL). */
+size_t query_memory(const struct query *q);
+
 /* Frees a query; NULL is fine. */
 void query_free(struct query *q);
 

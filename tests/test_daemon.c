@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "picture.h"
 #include "tests.h"
 #include "util.h"
 
@@ -389,6 +391,94 @@ static void overlong(pid_t pid, int with_newline)
 	ck_assert_int_eq(status_num(sock_path, "pid"), pid);
 }
 
+/* The bytes of a file, whole, in memory of 8-byte alignment. */
+static void *file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *p;
+	long n;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	ck_assert_int_gt(n, 0);
+	p = aligned_alloc(8, ((size_t)n + 7) / 8 * 8);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/*
+ * sockwatchctl record saves the very picture the daemon serves: the
+ * listing of the same generation names the same sockets, one by one.
+ */
+START_TEST(record_saves_the_picture_served)
+{
+	char path[PATH_MAX], cookie[32], why[160], *out, *err;
+	struct picture pic;
+	struct stat st;
+	json_t *doc, *g, *sk;
+	size_t len, i, j, listed = 0;
+	void *blob;
+	pid_t pid;
+
+	net_listen("127.0.0.1:7300", 4, 0, NULL);
+	pid = daemon_start(sock_path,
+			   (char *[]){ "--interval", "3600000", NULL });
+	snprintf(path, sizeof(path), "%s.pic", sock_path);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "record", "--fresh", path, NULL },
+				 &out, &err),
+			 0);
+	ck_assert_msg(strstr(err, "picture ") && strstr(err, path), "%s", err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	blob = file_bytes(path, &len);
+	ck_assert_int_eq(picture_open(&pic, blob, len, why, sizeof(why)), 0);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--json", NULL }, &out,
+				 NULL),
+			 0);
+	doc = json_doc(out);
+	free(out);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "generation")),
+			 (json_int_t)pic.h->generation);
+	json_array_foreach (json_object_get(doc, "groups"), i, g) {
+		json_t *all[2] = { json_object_get(g, "sockets"),
+				   json_object_get(g, "connections") };
+		size_t k, found;
+
+		for (k = 0; k < 2; k++)
+			json_array_foreach (all[k], j, sk) {
+				found = 0;
+				for (size_t r = 0; r < pic.n; r++) {
+					snprintf(cookie, sizeof(cookie), "%llx",
+						 (unsigned long long)pic.recs[r]
+							 .cookie);
+					found += !strcmp(
+						cookie,
+						json_string_value(
+							json_object_get(
+								sk, "cookie")));
+				}
+				ck_assert_uint_eq(found, 1);
+				listed++;
+			}
+	}
+	ck_assert_uint_eq(listed, pic.n);
+	ck_assert_uint_ge(pic.n, 1);
+	json_decref(doc);
+	free(blob);
+	unlink(path);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
 static int can_switch_uid(void);
 
 /* A field of /proc/PID/status ("CapEff:", ...), as text. */
@@ -530,6 +620,150 @@ START_TEST(reader_that_stops_is_dropped_not_waited_for)
 	usleep(2500000); /* the timeout, plus a sweep period */
 	ck_assert_int_eq(status_num(sock_path, "clients"), 1);
 	close(stuck);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* Under valgrind everything takes some twenty times longer. */
+static uint64_t slow(uint64_t ms)
+{
+	const char *w = getenv("SOCKWATCH_DAEMON_WRAPPER");
+
+	return w && *w ? ms * 20 : ms;
+}
+
+/* How long a status request takes to be answered, in ms. */
+static uint64_t status_ms(void)
+{
+	uint64_t t0 = now_ms();
+	json_t *st = status_of(sock_path);
+
+	json_decref(st);
+	return now_ms() - t0;
+}
+
+/*
+ * Readers that ask for a big listing and never read hold their bounded
+ * buffers, all of them together no more than --client-memory: the rest
+ * wait. It used to be a whole group each (a 2.4 MB group here, 240 MB).
+ */
+START_TEST(stalled_listings_hold_bounded_memory)
+{
+	static const char req[] =
+		"{\"v\":1,\"cmd\":\"list\",\"filter\":\"sport = :7000\"}\n";
+	int fds[100], i, small = 4096;
+	long server, before, after;
+	pid_t pid;
+
+	make_load(4000);
+	pid = daemon_start(sock_path,
+			   (char *[]){ "--client-memory", "16", NULL });
+	server = (long)status_num(sock_path, "server_pid");
+	before = rss_kib(server);
+	for (i = 0; i < 100; i++) {
+		fds[i] = client_connect(sock_path);
+		ck_assert_int_ge(fds[i], 0);
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &small,
+			   sizeof(small));
+		client_send(fds[i], req, strlen(req));
+	}
+	usleep((useconds_t)slow(1500) * 1000);
+	after = rss_kib(server);
+	ck_assert_msg(after - before <= 28 * 1024,
+		      "server RSS %ld KiB -> %ld KiB", before, after);
+	ck_assert_uint_lt(status_ms(), slow(1000));
+	/* the readers who read get everything, in the end */
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_ge(read_listing(fds[i]), 1);
+	for (i = 0; i < 100; i++)
+		close(fds[i]);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* A filter of 2,047 terms, written out: "sport = :1 or sport = :2 ...". */
+static char *long_filter_request(void)
+{
+	size_t cap = 65536, len;
+	char *req = malloc(cap);
+	int i;
+
+	ck_assert_ptr_nonnull(req);
+	len = (size_t)snprintf(req, cap,
+			       "{\"v\":1,\"cmd\":\"list\",\"filter\":\"");
+	for (i = 1; i <= 2047; i++)
+		len += (size_t)snprintf(req + len, cap - len, "%ssport = :%d",
+					i > 1 ? " or " : "", i);
+	snprintf(req + len, cap - len, "\"}\n");
+	return req;
+}
+
+/*
+ * Twenty clients with the longest filters keep neither the polls nor
+ * the other clients waiting: a filter runs a bounded step at a time.
+ */
+START_TEST(long_filters_keep_nobody_waiting)
+{
+	char *req = long_filter_request();
+	uint64_t worst = 0;
+	json_int_t polls;
+	int fds[20], i;
+	pid_t pid;
+
+	make_load(4000);
+	pid = daemon_start(sock_path, (char *[]){ "--interval", "100", NULL });
+	for (i = 0; i < 20; i++) {
+		fds[i] = client_connect(sock_path);
+		ck_assert_int_ge(fds[i], 0);
+		client_send(fds[i], req, strlen(req));
+	}
+	polls = status_num(sock_path, "polls");
+	for (i = 0; i < 10; i++) {
+		uint64_t ms = status_ms();
+
+		worst = ms > worst ? ms : worst;
+		usleep(100000);
+	}
+	ck_assert_msg(worst < slow(50), "status took %llu ms",
+		      (unsigned long long)worst);
+	/* ten polls were due in the second that passed */
+	ck_assert_int_ge(status_num(sock_path, "polls"), polls + 5);
+	for (i = 0; i < 20; i++) {
+		read_listing(fds[i]);
+		close(fds[i]);
+	}
+	free(req);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* However often fresh listings are asked for, polls come no faster. */
+START_TEST(fresh_asks_poll_at_most_once_per_min_age)
+{
+	static const char req[] = "{\"v\":1,\"cmd\":\"list\",\"fresh\":true}\n";
+	uint64_t start;
+	json_int_t polls;
+	int fd, asked = 0;
+	pid_t pid;
+
+	pid = daemon_start(sock_path,
+			   (char *[]){ "--interval", "3600000",
+				       "--fresh-min-age", "250", NULL });
+	polls = status_num(sock_path, "polls");
+	fd = client_connect(sock_path);
+	ck_assert_int_ge(fd, 0);
+	start = now_ms();
+	while (now_ms() - start < 2000) {
+		client_send(fd, req, strlen(req));
+		read_listing(fd);
+		asked++;
+	}
+	close(fd);
+	/* 2 s at one poll per 250 ms at most, and some at least */
+	ck_assert_int_le(status_num(sock_path, "polls") - polls,
+			 2000 / 250 + 1);
+	ck_assert_int_ge(status_num(sock_path, "polls") - polls, 2);
+	ck_assert_int_gt(asked, 10);
 	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST
@@ -763,6 +997,61 @@ static int listener_held_by(json_t *doc, const char *ep, pid_t pid)
 	}
 	return 0;
 }
+
+/*
+ * One user may hold --max-clients-per-user connections; the next is told
+ * so and closed, and other users are served all the while.
+ */
+START_TEST(one_user_holds_a_bounded_number_of_connections)
+{
+	pid_t daemon, child;
+	int st;
+
+	snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	daemon = daemon_start(sock_path, (char *[]){ "--socket-mode", "0666",
+						     "--max-clients-per-user",
+						     "4", NULL });
+	child = fork_as_nobody();
+	if (child == 0) {
+		int fds[5], i, ok = 1;
+		char *line;
+
+		for (i = 0; i < 5; i++)
+			fds[i] = client_connect(sock_path);
+		line = client_line(fds[4], 5000);
+		ok = line && strstr(line, "\"unavailable\"") &&
+		     strstr(line, "too many connections of this user");
+		free(line);
+		/* the four it holds still work */
+		client_send(fds[0], STATUS, strlen(STATUS));
+		line = client_line(fds[0], 5000);
+		ok = ok && line && strstr(line, "\"status\"");
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the fifth connection of uid 65534 was not refused");
+	ck_assert_int_ge(status_num(sock_path, "pid"), 1); /* root: served */
+	/* a whole picture is not for a user who sees only their own */
+	{
+		char *out = NULL, *err = NULL;
+
+		ck_assert_int_eq(
+			run_cmd((char *[]){ "setpriv", "--reuid=65534",
+					    "--regid=65534", "--clear-groups",
+					    BUILD_DIR "/sockwatchctl", "-s",
+					    sock_path, "record", "/dev/null",
+					    NULL },
+				&out, &err),
+			4);
+		ck_assert_ptr_nonnull(strstr(err, "(denied)"));
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(daemon_stop(daemon), 0);
+}
+END_TEST
 
 START_TEST(others_see_sockets_but_only_their_own_processes)
 {
@@ -1276,6 +1565,7 @@ Suite *daemon_suite(void)
 	tcase_add_test(file, shared_directories_are_refused);
 	tcase_add_test(file, sighup_keeps_clients);
 	tcase_add_test(file, the_server_holds_nothing);
+	tcase_add_test(file, record_saves_the_picture_served);
 	tcase_add_test(file, ready_after_first_picture_and_stopping);
 	tcase_add_test(file, socket_activation_uses_fd_3_and_leaves_the_file);
 	suite_add_tcase(s, file);
@@ -1287,6 +1577,9 @@ Suite *daemon_suite(void)
 	tcase_add_test(bad, silent_client_is_closed_others_served);
 	tcase_add_test(bad, reader_that_stops_is_dropped_not_waited_for);
 	tcase_add_test(bad, two_hundred_clients_at_once);
+	tcase_add_test(bad, stalled_listings_hold_bounded_memory);
+	tcase_add_test(bad, long_filters_keep_nobody_waiting);
+	tcase_add_test(bad, fresh_asks_poll_at_most_once_per_min_age);
 	tcase_add_test(bad, clients_vanishing_mid_answer_cost_nothing);
 	tcase_add_test(bad, too_many_clients_are_told_so);
 	suite_add_tcase(s, bad);
@@ -1318,6 +1611,7 @@ Suite *daemon_suite(void)
 	tcase_add_checked_fixture(policy, dir_setup, dir_teardown);
 	tcase_set_timeout(policy, 60);
 	tcase_add_test(policy, others_see_sockets_but_only_their_own_processes);
+	tcase_add_test(policy, one_user_holds_a_bounded_number_of_connections);
 	tcase_add_test(policy, socket_group_and_mode_are_set);
 	tcase_add_test(policy, foreign_directory_is_refused);
 	tcase_add_test(policy, symlink_race_changes_no_other_file);

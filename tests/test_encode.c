@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "encode.h"
+#include "filter.h"
 #include "jbuf.h"
 #include "picture.h"
 #include "query.h"
@@ -353,6 +354,151 @@ START_TEST(records_validate_against_schema)
 }
 END_TEST
 
+/* A filter skips the groups it passes nothing of, wherever they are. */
+START_TEST(filtered_listing_skips_groups)
+{
+	struct snapshot *s = sample("h");
+	struct filter_error fe;
+	struct filter *f = filter_parse("sport = :80 or dport = :443", &fe);
+	struct query_opts o = { .filter = f, .all = 1 };
+	struct query *q = query_new(&s->pic, &o);
+	struct jbuf b = { 0 };
+	size_t lines = 0, i;
+	int ret;
+
+	ck_assert_ptr_nonnull(f);
+	while ((ret = query_step(q, &b, b.len + 1)) > 0)
+		;
+	ck_assert_int_eq(ret, 0);
+	for (i = 0; i < b.len; i++)
+		lines += b.p[i] == '\n';
+	/* header, the [::]:80 listen group, the syn-sent to :443, end */
+	ck_assert_uint_eq(lines, 4);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"port\":80,"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\"port\":443,"));
+	ck_assert_ptr_nonnull(strstr(b.p, "{\"type\":\"end\",\"count\":2,"
+					  "\"totals\":{\"sockets\":3,"));
+	query_free(q);
+	filter_free(f);
+	jbuf_free(&b);
+	snapshot_unref(s);
+}
+END_TEST
+
+/* A copy of s's blob, changed by f, must be refused with err's words. */
+static void refused_when(struct snapshot *s, void (*f)(uint8_t *, size_t),
+			 const char *words)
+{
+	uint8_t *b = aligned_alloc(8, (s->len + 7) / 8 * 8);
+	struct picture p;
+	char err[160] = "";
+
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, s->blob, s->len);
+	f(b, s->len);
+	ck_assert_int_eq(picture_open(&p, b, s->len, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, words), "\"%s\" does not say \"%s\"", err,
+		      words);
+	free(b);
+}
+
+static struct picture_header *hdr(uint8_t *b)
+{
+	return (struct picture_header *)b;
+}
+
+static void bad_magic(uint8_t *b, size_t len)
+{
+	(void)len;
+	b[0] = 'X';
+}
+
+static void bad_version(uint8_t *b, size_t len)
+{
+	(void)len;
+	hdr(b)->version = 2;
+}
+
+static void bad_size(uint8_t *b, size_t len)
+{
+	hdr(b)->size = len + 8;
+}
+
+static void section_outside(uint8_t *b, size_t len)
+{
+	hdr(b)->sect[PICTURE_GROUPS].off = len + 8;
+}
+
+static void too_many_records(uint8_t *b, size_t len)
+{
+	hdr(b)->sect[PICTURE_RECS].count = len;
+}
+
+static void order_out_of_range(uint8_t *b, size_t len)
+{
+	uint32_t big = 1000;
+
+	(void)len;
+	memcpy(b + hdr(b)->sect[PICTURE_ORDER].off, &big, sizeof(big));
+}
+
+static void group_past_order(uint8_t *b, size_t len)
+{
+	struct sockgroup g;
+	uint8_t *at = b + hdr(b)->sect[PICTURE_GROUPS].off;
+
+	(void)len;
+	memcpy(&g, at, sizeof(g));
+	g.nconn = 0xfffffff0u;
+	memcpy(at, &g, sizeof(g));
+}
+
+static void strings_unterminated(uint8_t *b, size_t len)
+{
+	const struct picture_span *st = &hdr(b)->sect[PICTURE_STRINGS];
+
+	(void)len;
+	b[st->off + st->count - 1] = 'x';
+}
+
+static void host_out_of_range(uint8_t *b, size_t len)
+{
+	(void)len;
+	hdr(b)->host = 1u << 30;
+}
+
+static void time_out_of_range(uint8_t *b, size_t len)
+{
+	(void)len;
+	hdr(b)->generation = UINT64_MAX;
+}
+
+/* What a recording from anywhere may hold that the reader must refuse. */
+START_TEST(malformed_pictures_are_refused)
+{
+	struct snapshot *s = sample("h");
+	struct picture p;
+	char err[160];
+
+	refused_when(s, bad_magic, "not a sockwatch picture");
+	refused_when(s, bad_version, "picture version 2");
+	refused_when(s, bad_size, "bytes, not");
+	refused_when(s, section_outside, "groups lie outside");
+	refused_when(s, too_many_records, "records lie outside");
+	refused_when(s, order_out_of_range, "order names record 1000");
+	refused_when(s, group_past_order, "group 0 is malformed");
+	refused_when(s, strings_unterminated, "not terminated");
+	refused_when(s, host_out_of_range, "host name");
+	refused_when(s, time_out_of_range, "times are out of range");
+	/* too short to hold a header, and unaligned */
+	ck_assert_int_eq(picture_open(&p, s->blob, 16, err, sizeof(err)), -1);
+	ck_assert_int_eq(picture_open(&p, (uint8_t *)s->blob + 1, s->len - 1,
+				      err, sizeof(err)),
+			 -1);
+	snapshot_unref(s);
+}
+END_TEST
+
 Suite *encode_suite(void)
 {
 	Suite *s = suite_create("encode");
@@ -365,6 +511,8 @@ Suite *encode_suite(void)
 	tcase_add_test(tc, header_and_end);
 	tcase_add_test(tc, strings_are_exact_utf8_or_replaced);
 	tcase_add_test(tc, small_steps_make_the_same_listing);
+	tcase_add_test(tc, malformed_pictures_are_refused);
+	tcase_add_test(tc, filtered_listing_skips_groups);
 	tcase_add_test(tc, records_validate_against_schema);
 	suite_add_tcase(s, tc);
 	return s;

@@ -57,6 +57,12 @@ START_TEST(proto_inputs_replayed)
 }
 END_TEST
 
+START_TEST(picture_inputs_replayed)
+{
+	ck_assert_uint_ge(replay("tests/data/fuzz/picture", fuzz_picture), 1);
+}
+END_TEST
+
 START_TEST(dump_inputs_replayed)
 {
 	ck_assert_uint_ge(replay("tests/data/fuzz/dump", fuzz_dump), 1);
@@ -71,6 +77,7 @@ Suite *fuzz_suite(void)
 	tcase_add_test(tc, filter_inputs_replayed);
 	tcase_add_test(tc, proto_inputs_replayed);
 	tcase_add_test(tc, dump_inputs_replayed);
+	tcase_add_test(tc, picture_inputs_replayed);
 	suite_add_tcase(s, tc);
 	return s;
 }
