@@ -55,7 +55,7 @@ _sockwatchctl()
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		list | status) cmd=${words[i]}; break ;;
+		list | status | record) cmd=${words[i]}; break ;;
 		-s | --socket | --socket-owner | --sort | --top) ((i++)) ;;
 		esac
 	done
@@ -67,18 +67,21 @@ _sockwatchctl()
 			--ipv4 -6 --ipv6 -l --listening -o --outbound -c --counts
 			--sort --top -H --no-header' ;;
 		status) opts+=' -j --json' ;;
+		record) opts+=' -f --fresh' ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W 'list status' -- "$cur"))
+		COMPREPLY=($(compgen -W 'list status record' -- "$cur"))
 		return
 	fi
 	if [[ $cmd == list ]]; then
 		COMPREPLY=($(compgen -W 'state exclude src dst sport dport dev
 			and or not role proc pid user unit queue proto family' \
 			-- "$cur"))
+	elif [[ $cmd == record ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 } &&
 	complete -F _sockwatchctl sockwatchctl

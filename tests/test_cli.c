@@ -197,15 +197,16 @@ START_TEST(bash_completion)
 		"t sockwatchctl ''; t sockwatchctl list --so; "
 		"t sockwatchctl list state listen; t sockwatchctl list --sort "
 		"q; "
-		"t sockwatchctl list ro";
+		"t sockwatchctl list ro; t sockwatchctl record --f";
 	char *out, *err;
 
 	ck_assert_int_eq(
 		run_cmd((char *[]){ "bash", "-c", (char *)script, NULL }, &out,
 			&err),
 		0);
-	ck_assert_str_eq(out, "list status\n--socket --socket-owner --sort\n"
-			      "listening\nqueue\nrole\n");
+	ck_assert_str_eq(out, "list status record\n"
+			      "--socket --socket-owner --sort\n"
+			      "listening\nqueue\nrole\n--fresh\n");
 	free(out);
 	free(err);
 }

@@ -472,6 +472,20 @@ START_TEST(record_saves_the_picture_served)
 	}
 	ck_assert_uint_eq(listed, pic.n);
 	ck_assert_uint_ge(pic.n, 1);
+	/* the record line itself, as a raw client reads it */
+	{
+		static const char req[] = "{\"v\":1,\"cmd\":\"record\"}\n";
+		int fd = client_connect(sock_path);
+		char *line;
+
+		client_send(fd, req, strlen(req));
+		line = client_line(fd, 5000);
+		ck_assert_ptr_nonnull(line);
+		schema_check_lines(line);
+		ck_assert_ptr_nonnull(strstr(line, "\"type\":\"recording\""));
+		free(line);
+		close(fd);
+	}
 	json_decref(doc);
 	free(blob);
 	unlink(path);
