@@ -19,12 +19,22 @@
 
 #define NONE U32MAP_NONE
 #define PROCS_REFRESH 64 /* a full re-read of every process per N polls */
+/*
+ * Bounds on one update's work, whatever other users' processes do: fd
+ * links read at most (the rest wait for the next update), and a process
+ * read again, after a change, on average no more than PROCS_LINKS_EACH
+ * links an update: one of 15,000 fds at most every 15th update (toggling
+ * one fd among 15,000 cost 15,000 links every poll).
+ */
+#define PROCS_MAX_LINKS 250000
+#define PROCS_LINKS_EACH 1024
 
 struct proc {
 	int32_t pid; /* 0: a free slot */
 	uint32_t uid;
 	uint64_t start; /* start time since boot: the process's identity */
 	uint64_t fdcount;
+	uint64_t nlinks;  /* fd links its last read went through */
 	uint32_t round;	  /* the update that last saw it in /proc */
 	uint32_t scanned; /* the update that last read its fds */
 	uint32_t user, unit, container; /* interned strings, or NONE */
@@ -63,6 +73,8 @@ struct procs {
 	void *namer_ctx;
 	uint32_t round;
 	uint32_t cursor; /* round robin of the slow refresh */
+	uint64_t max_links;
+	int capped; /* this update left work undone: nothing given up */
 	struct procs_stats st;
 };
 
@@ -90,6 +102,7 @@ struct procs *procs_open(const char *root)
 	}
 	p->freeslot = NONE;
 	p->freeown = NONE;
+	p->max_links = PROCS_MAX_LINKS;
 	return p;
 }
 
@@ -195,6 +208,7 @@ static int proc_scan(struct procs *p, uint32_t slot)
 
 	proc_forget_fds(p, slot);
 	pr->scanned = p->round;
+	pr->nlinks = 0;
 	p->st.scanned++;
 	/* Gone, or not ours to read: no owner rather than a wrong one. */
 	pr->denied = !d && (errno == EACCES || errno == EPERM);
@@ -205,6 +219,7 @@ static int proc_scan(struct procs *p, uint32_t slot)
 			continue;
 		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
 		p->st.links++;
+		pr->nlinks++;
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
@@ -474,6 +489,40 @@ static uint32_t proc_current(struct procs *p, int32_t pid,
 	return slot;
 }
 
+/* Whether this update may read more fd links. */
+static int procs_budget_left(struct procs *p)
+{
+	if (p->st.links < p->max_links)
+		return 1;
+	p->capped = 1;
+	return 0;
+}
+
+/* Whether a process read before may be read again in this update. */
+static int proc_may_read(struct procs *p, const struct proc *pr)
+{
+	if (!pr->scanned ||
+	    (uint64_t)(p->round - pr->scanned) * PROCS_LINKS_EACH >=
+		    pr->nlinks)
+		return procs_budget_left(p);
+	p->capped = 1;
+	return 0;
+}
+
+/*
+ * A process whose fd count changed is read now, unless that is beyond
+ * the budgets: then its count is left unseen, for a later update.
+ */
+static void proc_changed(struct procs *p, uint32_t slot, uint64_t fdcount)
+{
+	struct proc *pr = &p->v[slot];
+
+	if (!proc_may_read(p, pr))
+		return;
+	pr->fdcount = fdcount;
+	proc_scan(p, slot);
+}
+
 /* Walks /proc: new processes read whole, changed ones read again. */
 static void procs_walk(struct procs *p)
 {
@@ -507,10 +556,8 @@ static void procs_walk(struct procs *p)
 		 * the sweep for unknown sockets and the slow refresh read
 		 * fds, never every process every poll.
 		 */
-		if ((uint64_t)fst.st_size != p->v[slot].fdcount) {
-			p->v[slot].fdcount = (uint64_t)fst.st_size;
-			proc_scan(p, slot);
-		}
+		if ((uint64_t)fst.st_size != p->v[slot].fdcount)
+			proc_changed(p, slot, (uint64_t)fst.st_size);
 	}
 	closedir(d);
 }
@@ -529,10 +576,11 @@ static void procs_refresh(struct procs *p)
 {
 	uint32_t i, n = p->nv / PROCS_REFRESH + 1;
 
-	for (i = 0; i < n && p->nv; i++) {
+	for (i = 0; i < n && p->nv && procs_budget_left(p); i++) {
 		uint32_t s = p->cursor++ % p->nv;
 
-		if (p->v[s].pid && p->v[s].scanned != p->round)
+		if (p->v[s].pid && p->v[s].scanned != p->round &&
+		    proc_may_read(p, &p->v[s]))
 			proc_scan(p, s);
 	}
 }
@@ -568,10 +616,11 @@ static void procs_sweep(struct procs *p)
 	int pass;
 
 	for (pass = 0; pass < 2; pass++)
-		for (s = 0; s < p->nv && p->want.n; s++)
+		for (s = 0; s < p->nv && p->want.n && procs_budget_left(p); s++)
 			if (p->v[s].pid && p->v[s].scanned != p->round &&
 			    (pass || u32map_get(&p->want_uids,
-						p->v[s].uid + 1) != NONE))
+						p->v[s].uid + 1) != NONE) &&
+			    proc_may_read(p, &p->v[s]))
 				proc_scan(p, s);
 }
 
@@ -592,6 +641,10 @@ static int procs_giveup(struct procs *p, const struct sock_rec *recs, size_t n)
 			u32map_free(&g);
 			return -1;
 		}
+	}
+	if (p->capped) { /* work was left undone: try again next time */
+		u32map_free(&g);
+		return 0;
 	}
 	u32map_free(&p->giveup);
 	p->giveup = g;
@@ -615,6 +668,7 @@ int procs_update(struct procs *p, const struct sock_rec *recs, size_t n)
 {
 	p->round++;
 	p->st.scanned = p->st.links = 0;
+	p->capped = 0;
 	users_settle(p);
 	procs_walk(p);
 	procs_reap(p);
@@ -661,6 +715,11 @@ size_t procs_owners(const struct procs *p, uint32_t inode,
 	}
 	qsort(out, n, sizeof(*out), view_cmp);
 	return n;
+}
+
+void procs_set_max_links(struct procs *p, uint64_t max)
+{
+	p->max_links = max;
 }
 
 void procs_stats(const struct procs *p, struct procs_stats *st)

@@ -57,6 +57,12 @@ int procs_update(struct procs *p, const struct sock_rec *recs, size_t n);
 size_t procs_owners(const struct procs *p, uint32_t inode,
 		    struct procs_view *out, size_t max);
 
+/*
+ * Caps the fd links one update reads (250,000 unless set): what is left
+ * waits for the next update, and no socket is given up meanwhile.
+ */
+void procs_set_max_links(struct procs *p, uint64_t max);
+
 /* The counters of the last update. */
 void procs_stats(const struct procs *p, struct procs_stats *st);
 

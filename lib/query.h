@@ -15,7 +15,7 @@
 #include "picture.h"
 
 /* Work a step may do: filter nodes visited plus members written. */
-#define QUERY_STEP_WORK 65536
+#define QUERY_STEP_WORK 16384
 
 struct query_opts {
 	const struct filter *filter; /* NULL: everything; borrowed */

@@ -273,6 +273,67 @@ START_TEST(warm_polls_read_little)
 }
 END_TEST
 
+/*
+ * A process of 3,000 fds that opens a new socket every poll is read again
+ * on average for no more than 1,024 links a poll, and its new sockets are
+ * still found; an update never reads much past its cap, and what it
+ * could not read yet is not given up on.
+ */
+START_TEST(attribution_work_is_bounded)
+{
+	unsigned ino[2] = { 1, 0 };
+	struct procs_stats st;
+	struct procs *p = procs_open(root);
+	uint64_t links = 0;
+	int fd, round, found = 0;
+
+	fake_proc(300, "hog", 300, "0::/\n");
+	for (fd = 3; fd < 3003; fd++)
+		fake_fd(300, fd, 10000 + (unsigned)fd);
+	dump_of(ino, 1);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	procs_stats(p, &st);
+	ck_assert_uint_ge(st.links, 3000);
+	for (round = 0; round < 30; round++) {
+		/* a socket nobody is known to hold: the sweep looks for it */
+		ino[1] = 50000 + (unsigned)round;
+		fake_fd(300, 5000 + round, ino[1]);
+		dump_of(ino, 2);
+		ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+		procs_stats(p, &st);
+		links += st.links;
+		found += owner_comm(p, ino[1]) != NULL;
+	}
+	/* every poll would be 90,000 links; a re-read each third, 30,000 */
+	ck_assert_uint_le(links, 36000);
+	ck_assert_int_ge(found, 9);
+	/* the last one is found within three more polls */
+	for (round = 0; round < 3 && !owner_comm(p, ino[1]); round++)
+		ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_str_eq(owner_comm(p, ino[1]), "hog");
+	procs_close(p);
+
+	/* a cap of 500 links: three new processes of 400 take three polls */
+	p = procs_open(root);
+	procs_set_max_links(p, 500);
+	fake_proc(301, "a", 301, "0::/\n");
+	fake_proc(302, "b", 302, "0::/\n");
+	for (fd = 3; fd < 403; fd++) {
+		fake_fd(301, fd, 20000 + (unsigned)fd);
+		fake_fd(302, fd, 30000 + (unsigned)fd);
+	}
+	ino[0] = 30005;
+	dump_of(ino, 1);
+	for (round = 0; round < 4 && !owner_comm(p, 30005); round++) {
+		ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+		procs_stats(p, &st);
+		ck_assert_uint_le(st.links, 500 + 3010);
+	}
+	ck_assert_str_eq(owner_comm(p, 30005), "b");
+	procs_close(p);
+}
+END_TEST
+
 /* Real processes: a forked holder, an exec, an exit. */
 START_TEST(real_processes_hold_real_sockets)
 {
@@ -384,6 +445,7 @@ Suite *procs_suite(void)
 	tcase_add_test(fake, changes_between_polls);
 	tcase_add_test(fake, names_die_with_their_processes);
 	tcase_add_test(fake, warm_polls_read_little);
+	tcase_add_test(fake, attribution_work_is_bounded);
 	/* thousands of small files: slow on a loaded builder's disk */
 	tcase_set_timeout(fake, 30);
 	suite_add_tcase(s, fake);
