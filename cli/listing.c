@@ -10,6 +10,7 @@
 #include "render.h"
 
 #define GROUP_PREFIX "{\"type\":\"group\","
+#define SUMMARY_PREFIX "{\"type\":\"summary\","
 
 /*
  * Says what the daemon's error record says and exits: 2 for a filter it
@@ -263,12 +264,21 @@ int listing_sort_ok(const char *sort)
  */
 static json_t *table_keep(json_t *g, const struct table_opts *t)
 {
-	json_object_set_new(g, "nconn",
-			    json_integer((json_int_t)json_array_size(
-				    json_object_get(g, "connections"))));
-	json_object_set_new(g, "nsock",
-			    json_integer((json_int_t)json_array_size(
-				    json_object_get(g, "sockets"))));
+	json_t *nconn = json_object_get(g, "nconnections");
+	json_t *nsock = json_object_get(g, "nsockets");
+
+	/* the counts view sends the sizes, the full view the members */
+	json_object_set_new(
+		g, "nconn",
+		json_integer(
+			nconn ? json_integer_value(nconn)
+			      : (json_int_t)json_array_size(
+					json_object_get(g, "connections"))));
+	json_object_set_new(
+		g, "nsock",
+		json_integer(nsock ? json_integer_value(nsock)
+				   : (json_int_t)json_array_size(
+					     json_object_get(g, "sockets"))));
 	if (!t->members) {
 		json_object_set_new(g, "sockets", json_array());
 		json_object_set_new(g, "connections", json_array());
@@ -292,69 +302,60 @@ static void table_print(json_t **v, size_t n, FILE *out,
 	}
 }
 
-/* Adds a group's "counts" to the running counts of its protocol. */
-static void summary_add(json_t *by_proto, json_t *g)
+/* The summary record's counts of one protocol, as "  tcp: 3 listen". */
+static void summary_line(json_t *sum, const char *proto, FILE *out)
 {
-	const char *proto = json_string_value(json_object_get(g, "proto"));
-	json_t *acc = json_object_get(by_proto, proto ? proto : "?"), *v;
+	json_t *acc = json_object_get(sum, proto), *v;
 	const char *state;
+	int first = 1;
 
-	if (!acc) {
-		acc = json_object();
-		json_object_set_new(by_proto, proto ? proto : "?", acc);
+	if (!json_object_size(acc))
+		return;
+	fprintf(out, "  %s:", proto);
+	json_object_foreach (acc, state, v) {
+		fprintf(out, "%s %lld %s", first ? "" : ",",
+			(long long)json_integer_value(v), render_safe(state));
+		first = 0;
 	}
-	json_object_foreach (json_object_get(g, "counts"), state, v) {
-		json_int_t have =
-			json_integer_value(json_object_get(acc, state));
-
-		json_object_set_new(acc, state,
-				    json_integer(have + json_integer_value(v)));
-	}
+	fputc('\n', out);
 }
 
 /*
  * ss -s's counts by protocol and state, and the line of each listener:
- * the view of a host too busy to list connection by connection.
+ * the view of a host too busy to list connection by connection. The
+ * daemon sends the listen groups without members, then the counts.
  */
 static int listing_summary(struct conn *c, FILE *out, json_t *head,
 			   const struct table_opts *t)
 {
-	json_t *by_proto = json_object(), *end, *acc;
+	json_t *sum, *end;
 	size_t groups = 0, len;
-	const char *proto;
 	char *line;
-	json_t *g;
 
 	if (t->header)
 		render_header(head, out, 0);
 	fputs("Listeners:\n", out);
-	while ((g = next_group(c, &line, &len))) {
+	for (;;) {
+		json_t *g;
+
+		line = listing_next(c, &len);
+		if (len > strlen(SUMMARY_PREFIX) &&
+		    memcmp(line, SUMMARY_PREFIX, strlen(SUMMARY_PREFIX)) == 0)
+			break;
+		g = listing_record(line, len, "group");
 		groups++;
-		summary_add(by_proto, g);
-		if (!strcmp(json_string_value(json_object_get(g, "role")),
-			    "listen"))
-			render_group(g, out, 0);
+		render_group(g, out, 0);
 		json_decref(g);
 	}
+	sum = listing_record(line, len, "summary");
+	line = listing_next(c, &len);
 	end = listing_end(line, len, groups);
 	fputs("By state:\n", out);
-	json_object_foreach (by_proto, proto, acc) {
-		const char *state;
-		json_t *v;
-		int first = 1;
-
-		fprintf(out, "  %s:", render_safe(proto));
-		json_object_foreach (acc, state, v) {
-			fprintf(out, "%s %lld %s", first ? "" : ",",
-				(long long)json_integer_value(v),
-				render_safe(state));
-			first = 0;
-		}
-		fputc('\n', out);
-	}
+	summary_line(sum, "tcp", out);
+	summary_line(sum, "udp", out);
 	if (t->header)
 		render_totals(end, out);
-	json_decref(by_proto);
+	json_decref(sum);
 	json_decref(head);
 	json_decref(end);
 	return 0;

@@ -324,8 +324,14 @@ static int cmd_list(struct conn *c, const struct opts *o)
 	struct proto_request req = { .cmd = PROTO_CMD_LIST,
 				     .fresh = o->fresh,
 				     .filter = view_filter(o) };
+	int table = !o->pretty && !o->json && !o->jsonl;
 	int ret;
 
+	/* what a table of group lines shows, the daemon counts itself */
+	if (table && o->table.summary)
+		req.view = PROTO_VIEW_SUMMARY;
+	else if (table && !o->table.members)
+		req.view = PROTO_VIEW_COUNTS;
 	setlocale(LC_CTYPE, "");
 	render_setup(o->resolve, want_color(o->color),
 		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0, out_width());

@@ -53,6 +53,7 @@ struct client {
 	uint64_t since_ms;     /* last request read or bytes written */
 	uint64_t fresh_from_ms;
 	enum proto_cmd fresh_cmd; /* what a fresh picture is wanted for */
+	enum proto_view view;	  /* of the listing under way */
 	int pass_fd;		  /* goes with the first byte of out */
 	struct ucred cred;
 	int all;	  /* may see every process, not only its own */
@@ -119,6 +120,7 @@ static void client_start_list(struct control *ctl, struct client *c)
 		.uid = (uint32_t)c->cred.uid,
 		.now_mono_ms = clock_mono_ms(),
 		.interval_ms = ctl->opts.interval_ms,
+		.view = c->view,
 	};
 
 	if (!s) {
@@ -204,6 +206,7 @@ static void handle_list(struct control *ctl, struct client *c,
 {
 	struct filter_error err;
 
+	c->view = req->view;
 	if (req->filter) {
 		c->filter = filter_parse(req->filter, &err);
 		if (!c->filter) {

@@ -19,7 +19,7 @@ struct control_opts {
 	unsigned fresh_min_ms; /* a fresh listing may be this old */
 	int has_group;	       /* members of group see every process */
 	gid_t group;
-	uid_t owner; /* the daemon's user, who sees every process */
+	uid_t owner;	       /* the daemon's user, who sees every process */
 	size_t client_memory;  /* all clients' buffers together, at most */
 	unsigned max_per_user; /* connections of one uid (root: no limit) */
 	pid_t server_pid;

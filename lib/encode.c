@@ -255,11 +255,12 @@ void encode_sum_add(struct encode_sum *s, const struct sock_rec *r,
 	s->qmax += r->wqueue;
 }
 
-static void put_counts(struct jbuf *b, const struct encode_sum *s)
+/* {"state":N,...}, the states with none left out. */
+static void put_state_counts(struct jbuf *b, const struct encode_sum *s)
 {
 	size_t i, sep = 0;
 
-	jbuf_puts(b, ",\"counts\":{");
+	jbuf_put(b, "{", 1);
 	for (i = 0; i < NCOUNT; i++) {
 		if (!s->counts[i])
 			continue;
@@ -269,6 +270,12 @@ static void put_counts(struct jbuf *b, const struct encode_sum *s)
 		jbuf_u64(b, s->counts[i]);
 	}
 	jbuf_put(b, "}", 1);
+}
+
+static void put_counts(struct jbuf *b, const struct encode_sum *s)
+{
+	jbuf_puts(b, ",\"counts\":");
+	put_state_counts(b, s);
 }
 
 /* For TCP: connections waiting in accept(), and the backlog they may fill. */
@@ -298,9 +305,9 @@ static void put_group_endpoint(struct jbuf *b, const struct picture *p,
 	jbuf_put(b, "}", 1);
 }
 
-void encode_group_head(struct jbuf *b, const struct picture *p,
-		       const struct sockgroup *g, const struct encode_sum *s,
-		       const uint32_t *recs, size_t n, const uint32_t *uid)
+static void put_group(struct jbuf *b, const struct picture *p,
+		      const struct sockgroup *g, const struct encode_sum *s,
+		      const uint32_t *recs, size_t n, const uint32_t *uid)
 {
 	int listen = g->ep.role == GROUP_LISTEN;
 
@@ -317,7 +324,37 @@ void encode_group_head(struct jbuf *b, const struct picture *p,
 	if (listen && p->owner_at)
 		put_procs(b, p, recs, n, uid);
 	put_counts(b, s);
+}
+
+void encode_group_head(struct jbuf *b, const struct picture *p,
+		       const struct sockgroup *g, const struct encode_sum *s,
+		       const uint32_t *recs, size_t n, const uint32_t *uid)
+{
+	put_group(b, p, g, s, recs, n, uid);
 	jbuf_puts(b, ",\"sockets\":[");
+}
+
+void encode_group_sizes(struct jbuf *b, const struct picture *p,
+			const struct sockgroup *g, const struct encode_sum *s,
+			const uint32_t *recs, size_t n, const uint32_t *uid,
+			uint64_t nconn)
+{
+	put_group(b, p, g, s, recs, n, uid);
+	jbuf_puts(b, ",\"nsockets\":");
+	jbuf_u64(b, n);
+	jbuf_puts(b, ",\"nconnections\":");
+	jbuf_u64(b, nconn);
+	jbuf_puts(b, "}\n");
+}
+
+void encode_summary(struct jbuf *b, const struct encode_sum *tcp,
+		    const struct encode_sum *udp)
+{
+	jbuf_puts(b, "{\"type\":\"summary\",\"tcp\":");
+	put_state_counts(b, tcp);
+	jbuf_puts(b, ",\"udp\":");
+	put_state_counts(b, udp);
+	jbuf_puts(b, "}\n");
 }
 
 void encode_group_middle(struct jbuf *b)

@@ -35,13 +35,26 @@ void encode_sum_add(struct encode_sum *s, const struct sock_rec *r,
 		    int listener);
 
 /*
- * Appends a group record up to its first socket: role, endpoint, queue,
- * the processes of the listeners recs[0 .. n) (only uid's with uid) and
- * the counts, ending in "sockets":[.
+ * Appends a group record up to its members: role, endpoint, queue, the
+ * processes of the listeners recs[0 .. n) (only uid's with uid) and the
+ * counts; then "sockets":[ for its members to follow.
  */
 void encode_group_head(struct jbuf *b, const struct picture *p,
 		       const struct sockgroup *g, const struct encode_sum *s,
 		       const uint32_t *recs, size_t n, const uint32_t *uid);
+
+/*
+ * The same group record without members, whole: the head, then how many
+ * sockets and connections it has ("nsockets", "nconnections").
+ */
+void encode_group_sizes(struct jbuf *b, const struct picture *p,
+			const struct sockgroup *g, const struct encode_sum *s,
+			const uint32_t *recs, size_t n, const uint32_t *uid,
+			uint64_t nconn);
+
+/* Appends the summary record: counts by state of TCP and of UDP. */
+void encode_summary(struct jbuf *b, const struct encode_sum *tcp,
+		    const struct encode_sum *udp);
 
 /* Appends record rec as a member; first says no comma goes before it. */
 void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,

@@ -502,8 +502,7 @@ static int procs_budget_left(struct procs *p)
 static int proc_may_read(struct procs *p, const struct proc *pr)
 {
 	if (!pr->scanned ||
-	    (uint64_t)(p->round - pr->scanned) * PROCS_LINKS_EACH >=
-		    pr->nlinks)
+	    (uint64_t)(p->round - pr->scanned) * PROCS_LINKS_EACH >= pr->nlinks)
 		return procs_budget_left(p);
 	p->capped = 1;
 	return 0;

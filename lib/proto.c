@@ -22,7 +22,7 @@ static const char *const code_names[PROTO_NCODES] = {
 
 /* The commands: each with the fields it takes and what it requires. */
 static const struct proto_command commands[] = {
-	{ "list", PROTO_CMD_LIST, PROTO_F_FRESH | PROTO_F_FILTER,
+	{ "list", PROTO_CMD_LIST, PROTO_F_FRESH | PROTO_F_FILTER | PROTO_F_VIEW,
 	  PROTO_C_STREAMING },
 	{ "status", PROTO_CMD_STATUS, 0, 0 },
 	{ "record", PROTO_CMD_RECORD, PROTO_F_FRESH, PROTO_C_FULL_VIEW },
@@ -69,6 +69,23 @@ static enum proto_code fail(char *msg, size_t msgsz, enum proto_code code,
 	vsnprintf(msg, msgsz, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+static const char *const view_names[] = { "full", "counts", "summary" };
+
+/* "view": one of view_names. */
+static enum proto_code proto_check_view(json_t *val, struct proto_request *req,
+					char *msg, size_t msgsz)
+{
+	size_t i;
+
+	for (i = 0; json_is_string(val) && i < 3; i++)
+		if (strcmp(json_string_value(val), view_names[i]) == 0) {
+			req->view = (enum proto_view)i;
+			return PROTO_OK;
+		}
+	return fail(msg, msgsz, PROTO_BAD_REQUEST,
+		    "\"view\" must be \"full\", \"counts\" or \"summary\"");
 }
 
 static enum proto_code proto_check_version(json_t *o, char *msg, size_t msgsz)
@@ -125,6 +142,14 @@ static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
 					    "\"%s\" must be true or false",
 					    key);
 			req->fresh = json_is_true(val);
+			continue;
+		}
+		if ((fields & PROTO_F_VIEW) && strcmp(key, "view") == 0) {
+			enum proto_code c =
+				proto_check_view(val, req, msg, msgsz);
+
+			if (c != PROTO_OK)
+				return c;
 			continue;
 		}
 		if ((fields & PROTO_F_FILTER) && strcmp(key, "filter") == 0) {
@@ -209,6 +234,10 @@ void proto_request(struct jbuf *b, const struct proto_request *req)
 	jbuf_str(b, proto_command(req->cmd)->name);
 	if (req->fresh)
 		jbuf_puts(b, ",\"fresh\":true");
+	if (req->view != PROTO_VIEW_FULL) {
+		jbuf_puts(b, ",\"view\":");
+		jbuf_str(b, view_names[req->view]);
+	}
 	if (req->filter) {
 		jbuf_puts(b, ",\"filter\":");
 		jbuf_str(b, req->filter);

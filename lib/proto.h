@@ -17,6 +17,14 @@ enum proto_cmd { PROTO_CMD_LIST, PROTO_CMD_STATUS, PROTO_CMD_RECORD };
 /* Fields a command may carry besides "v" and "cmd". */
 #define PROTO_F_FRESH 0x01
 #define PROTO_F_FILTER 0x02
+#define PROTO_F_VIEW 0x04
+
+/* How much of each group a listing gives. */
+enum proto_view {
+	PROTO_VIEW_FULL,    /* every member */
+	PROTO_VIEW_COUNTS,  /* groups without members, with their sizes */
+	PROTO_VIEW_SUMMARY, /* listen groups so, and counts by state */
+};
 
 /* What a command is allowed and asks of the daemon. */
 #define PROTO_C_STREAMING 0x01 /* answered by many records */
@@ -51,6 +59,7 @@ struct proto_request {
 	enum proto_cmd cmd;
 	int fresh;    /* list: take a new picture first */
 	char *filter; /* list: an ss filter expression, or NULL; malloc'd */
+	enum proto_view view; /* list */
 };
 
 /* What the status command reports. */

@@ -36,9 +36,11 @@ struct query {
 	uint32_t *lis;	/* the listeners that passed, for the head */
 	size_t nlis, liscap;
 	struct encode_sum sum;
-	size_t matched; /* members of group g that passed */
-	int first;	/* no member written yet in this array */
-	size_t sent;	/* group records written */
+	size_t matched;		       /* members of group g that passed */
+	int first;		       /* no member written yet in this array */
+	size_t sent;		       /* group records written */
+	size_t groups;		       /* groups something passed in */
+	struct encode_sum by_proto[2]; /* the summary's: TCP, UDP */
 	struct encode_totals totals;
 };
 
@@ -165,19 +167,42 @@ static int query_match_one(struct query *q, const struct sockgroup *gr)
 	return 0;
 }
 
-/* The group's members once the match is done: its head, or skipped. */
+static void sum_merge(struct encode_sum *into, const struct encode_sum *s)
+{
+	size_t i;
+
+	for (i = 0; i < ENCODE_NCOUNT; i++)
+		into->counts[i] += s->counts[i];
+}
+
+/*
+ * The group once its match is done: skipped when nothing passed, its
+ * head when its members follow, or the whole record without them.
+ */
 static void query_matched(struct query *q, struct jbuf *b,
 			  const struct sockgroup *gr)
 {
+	const uint32_t *uid = query_uid(q);
+
+	q->k = 0;
 	if (!q->matched) {
 		q->g++;
-		q->k = 0;
 		return;
 	}
-	encode_group_head(b, q->p, gr, &q->sum, q->lis, q->nlis, query_uid(q));
-	q->k = 0;
-	q->first = 1;
-	q->phase = Q_SOCKETS;
+	q->groups++;
+	sum_merge(&q->by_proto[gr->ep.proto == IPPROTO_UDP], &q->sum);
+	if (q->o.view == PROTO_VIEW_FULL) {
+		encode_group_head(b, q->p, gr, &q->sum, q->lis, q->nlis, uid);
+		q->first = 1;
+		q->phase = Q_SOCKETS;
+		return;
+	}
+	if (q->o.view == PROTO_VIEW_COUNTS || gr->ep.role == GROUP_LISTEN) {
+		encode_group_sizes(b, q->p, gr, &q->sum, q->lis, q->nlis, uid,
+				   q->matched - q->nlis);
+		q->sent++;
+	}
+	q->g++;
 }
 
 static size_t query_match(struct query *q, struct jbuf *b, size_t work)
@@ -257,7 +282,10 @@ int query_step(struct query *q, struct jbuf *b, size_t max)
 			done = query_members(q, b, QUERY_STEP_WORK - work, max);
 			break;
 		case Q_END:
-			q->totals.groups = q->sent;
+			q->totals.groups = q->groups;
+			if (q->o.view == PROTO_VIEW_SUMMARY)
+				encode_summary(b, &q->by_proto[0],
+					       &q->by_proto[1]);
 			encode_end(b, q->sent, &q->totals);
 			q->phase = Q_DONE;
 			return b->oom ? -1 : 0;

@@ -13,6 +13,7 @@
 #include "filter.h"
 #include "jbuf.h"
 #include "picture.h"
+#include "proto.h"
 
 /* Work a step may do: filter nodes visited plus members written. */
 #define QUERY_STEP_WORK 16384
@@ -23,6 +24,7 @@ struct query_opts {
 	uint32_t uid;
 	uint64_t now_mono_ms; /* for the header's age */
 	unsigned interval_ms;
+	enum proto_view view; /* FULL, COUNTS or SUMMARY */
 };
 
 struct query;

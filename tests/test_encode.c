@@ -40,13 +40,13 @@ static void snapshot_unref(struct snapshot *s)
 	free(s);
 }
 
-/* The whole listing of s for a reader who sees all, in steps of max. */
-static void listing(struct snapshot *s, struct jbuf *b, uint64_t now,
-		    size_t max)
+/* A whole listing of s in a view, for a reader who sees all, in steps. */
+static void listing_view(struct snapshot *s, struct jbuf *b, uint64_t now,
+			 size_t max, enum proto_view view)
 {
-	struct query_opts o = { .all = 1,
-				.now_mono_ms = now,
-				.interval_ms = 1000 };
+	struct query_opts o = {
+		.all = 1, .now_mono_ms = now, .interval_ms = 1000, .view = view
+	};
 	struct query *q = query_new(&s->pic, &o);
 	size_t steps = 0;
 	int ret;
@@ -60,6 +60,13 @@ static void listing(struct snapshot *s, struct jbuf *b, uint64_t now,
 		ck_assert_uint_lt(++steps, 100000);
 	} while (ret);
 	query_free(q);
+}
+
+/* The whole listing of s for a reader who sees all, in steps of max. */
+static void listing(struct snapshot *s, struct jbuf *b, uint64_t now,
+		    size_t max)
+{
+	listing_view(s, b, now, max, PROTO_VIEW_FULL);
 }
 
 /* Group record gi of a full listing: line gi + 2 (after the header). */
@@ -385,6 +392,105 @@ START_TEST(filtered_listing_skips_groups)
 }
 END_TEST
 
+/* Each line of b parsed, in order; NULL-terminated, for json_decref. */
+static json_t **lines_of(const struct jbuf *b, size_t *n)
+{
+	json_t **v = calloc(b->len + 1, sizeof(*v));
+	const char *p = b->p;
+
+	ck_assert_ptr_nonnull(v);
+	*n = 0;
+	while (p < b->p + b->len) {
+		const char *nl = memchr(p, '\n', (size_t)(b->p + b->len - p));
+
+		v[*n] = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		ck_assert_ptr_nonnull(v[(*n)++]);
+		p = nl + 1;
+	}
+	return v;
+}
+
+static void lines_free(json_t **v, size_t n)
+{
+	while (n)
+		json_decref(v[--n]);
+	free(v);
+}
+
+/*
+ * The counts view is the full view without members, their numbers in
+ * their place; the summary view, its listen groups and the counts by
+ * protocol and state that the full view's groups add up to.
+ */
+START_TEST(counts_and_summary_views)
+{
+	struct snapshot *s = sample("h");
+	struct jbuf full = { 0 }, counts = { 0 }, sum = { 0 };
+	json_t **f, **c, **m, *by;
+	size_t nf, nc, nm, i, listen = 0;
+	json_int_t tcp = 0, udp = 0;
+
+	listing(s, &full, 0, 1 << 20);
+	listing_view(s, &counts, 0, 1 << 20, PROTO_VIEW_COUNTS);
+	listing_view(s, &sum, 0, 1 << 20, PROTO_VIEW_SUMMARY);
+	jbuf_put(&counts, "", 1);
+	schema_check_lines(counts.p);
+	counts.len--;
+	jbuf_put(&sum, "", 1);
+	schema_check_lines(sum.p);
+	sum.len--;
+	f = lines_of(&full, &nf);
+	c = lines_of(&counts, &nc);
+	m = lines_of(&sum, &nm);
+	ck_assert_uint_eq(nc, nf);
+	for (i = 1; i + 1 < nf; i++) {
+		json_t *fs = json_object_get(f[i], "sockets");
+		json_t *fc = json_object_get(f[i], "connections");
+
+		ck_assert_ptr_null(json_object_get(c[i], "sockets"));
+		ck_assert_int_eq(
+			json_integer_value(json_object_get(c[i], "nsockets")),
+			(json_int_t)json_array_size(fs));
+		ck_assert_int_eq(json_integer_value(
+					 json_object_get(c[i], "nconnections")),
+				 (json_int_t)json_array_size(fc));
+		ck_assert(json_equal(json_object_get(c[i], "counts"),
+				     json_object_get(f[i], "counts")));
+		listen += !strcmp(
+			json_string_value(json_object_get(f[i], "role")),
+			"listen");
+	}
+	/* header, the listen groups, the summary, end */
+	ck_assert_uint_eq(nm, listen + 3);
+	by = m[nm - 2];
+	ck_assert_str_eq(json_string_value(json_object_get(by, "type")),
+			 "summary");
+	for (i = 0; i < 2; i++) {
+		const char *key;
+		json_t *v;
+
+		json_object_foreach (json_object_get(by, i ? "udp" : "tcp"),
+				     key, v)
+			*(i ? &udp : &tcp) += json_integer_value(v);
+	}
+	ck_assert_int_eq(tcp, 9);
+	ck_assert_int_eq(udp, 2);
+	/* the same totals; count is the group records sent */
+	ck_assert(json_equal(json_object_get(m[nm - 1], "totals"),
+			     json_object_get(f[nf - 1], "totals")));
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(m[nm - 1], "count")),
+		(json_int_t)listen);
+	lines_free(f, nf);
+	lines_free(c, nc);
+	lines_free(m, nm);
+	jbuf_free(&full);
+	jbuf_free(&counts);
+	jbuf_free(&sum);
+	snapshot_unref(s);
+}
+END_TEST
+
 /* A copy of s's blob, changed by f, must be refused with err's words. */
 static void refused_when(struct snapshot *s, void (*f)(uint8_t *, size_t),
 			 const char *words)
@@ -513,6 +619,7 @@ Suite *encode_suite(void)
 	tcase_add_test(tc, small_steps_make_the_same_listing);
 	tcase_add_test(tc, malformed_pictures_are_refused);
 	tcase_add_test(tc, filtered_listing_skips_groups);
+	tcase_add_test(tc, counts_and_summary_views);
 	tcase_add_test(tc, records_validate_against_schema);
 	suite_add_tcase(s, tc);
 	return s;

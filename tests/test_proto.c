@@ -121,7 +121,9 @@ END_TEST
 
 START_TEST(records_round_trip)
 {
-	struct proto_request req = { PROTO_CMD_LIST, 1, NULL }, back;
+	struct proto_request req = { PROTO_CMD_LIST, 1, NULL,
+				     PROTO_VIEW_COUNTS },
+			     back;
 	struct proto_status st = {
 		.version = "9.9", .pid = 42, .polls = 7, .udp_available = 1
 	};
@@ -134,7 +136,17 @@ START_TEST(records_round_trip)
 	ck_assert_int_eq(proto_parse(b.p, b.len - 1, &back, msg, sizeof(msg)),
 			 PROTO_OK);
 	ck_assert_int_eq(back.fresh, 1);
+	ck_assert_int_eq(back.view, PROTO_VIEW_COUNTS);
 	jbuf_reset(&b);
+	/* a view is one of three words */
+	ck_assert_int_eq(
+		proto_parse("{\"v\":1,\"cmd\":\"list\",\"view\":"
+			    "\"all\"}",
+			    strlen("{\"v\":1,\"cmd\":\"list\",\"view\":"
+				   "\"all\"}"),
+			    &back, msg, sizeof(msg)),
+		PROTO_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(msg, "\"view\" must be"));
 	proto_error(&b, PROTO_TOO_LARGE, "say \"why\"\n");
 	o = json_loadb(b.p, b.len, 0, NULL);
 	ck_assert_ptr_nonnull(o);
