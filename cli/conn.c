@@ -81,6 +81,12 @@ void conn_send(struct conn *c, const struct proto_request *req)
 	proto_request(&b, req);
 	if (b.oom)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
+	/* JSON's escapes count too: a filter that fits may not, escaped */
+	if (b.len - 1 > PROTO_MAX_LINE)
+		errx(EXIT_USAGE,
+		     "the request would be %zu bytes, more than the %d "
+		     "sockwatchd reads; shorten the filter",
+		     b.len - 1, PROTO_MAX_LINE);
 	while (off < b.len) {
 		ssize_t n = send(c->fd, b.p + off, b.len - off, MSG_NOSIGNAL);
 

@@ -146,6 +146,22 @@ START_TEST(daemon_error_record_exits_1_with_its_message)
 }
 END_TEST
 
+/* A filter that fits the line but not once JSON has escaped it. */
+START_TEST(request_too_long_once_escaped_exits_2)
+{
+	pid_t pid = fake_daemon("");
+	char *filter = malloc(40001);
+
+	ck_assert_ptr_nonnull(filter);
+	memset(filter, 0x7f, 40000); /* DEL: six bytes escaped */
+	filter[40000] = '\0';
+	expect_exit((char *[]){ "list", filter, NULL }, 2,
+		    "shorten the filter");
+	free(filter);
+	waitpid(pid, NULL, 0); /* it read nothing: the client sent nothing */
+}
+END_TEST
+
 START_TEST(answer_cut_short_exits_1)
 {
 	pid_t pid =
@@ -224,6 +240,7 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, permission_denied_exits_4);
 	tcase_add_test(tc, daemon_error_record_exits_1_with_its_message);
+	tcase_add_test(tc, request_too_long_once_escaped_exits_2);
 	tcase_add_test(tc, answer_cut_short_exits_1);
 	tcase_add_test(tc, end_that_miscounts_exits_1);
 	tcase_add_test(tc, environment_names_the_socket);
