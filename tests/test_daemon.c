@@ -761,8 +761,9 @@ START_TEST(long_filters_keep_nobody_waiting)
 		worst = ms > worst ? ms : worst;
 		usleep(100000);
 	}
-	ck_assert_msg(worst < slow(50), "status took %llu ms",
-		      (unsigned long long)worst);
+	/* slowed down (a sanitizer, valgrind), timing varies widely: twice */
+	ck_assert_msg(worst < (slow(50) > 50 ? slow(50) * 2 : 50),
+		      "status took %llu ms", (unsigned long long)worst);
 	/* ten polls were due in the second that passed */
 	ck_assert_int_ge(status_num(sock_path, "polls"), polls + 5);
 	/*
