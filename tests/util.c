@@ -266,6 +266,20 @@ char *client_line(int fd, int ms)
 	return NULL;
 }
 
+/*
+ * The kernel's own choice of local ports kept above the ones tests bind
+ * by number (40000 and below): a client's ephemeral port once took
+ * 40000 just before a test bound it.
+ */
+static void netns_ports(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+
+	ck_assert_msg(f != NULL, "ip_local_port_range: %s", strerror(errno));
+	fputs("50000 60999\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 void netns_fresh(void)
 {
 	char *out;
@@ -277,6 +291,7 @@ void netns_fresh(void)
 			&out, NULL),
 		0);
 	free(out);
+	netns_ports();
 }
 
 void child_dies_with_parent(void)
