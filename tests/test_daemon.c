@@ -742,9 +742,9 @@ static char *long_filter_request(void)
 START_TEST(long_filters_keep_nobody_waiting)
 {
 	char *req = long_filter_request();
-	uint64_t worst = 0;
+	uint64_t ms[10], t;
 	json_int_t polls;
-	int fds[20], i;
+	int fds[20], i, j;
 	pid_t pid;
 
 	make_load(4000);
@@ -756,14 +756,22 @@ START_TEST(long_filters_keep_nobody_waiting)
 	}
 	polls = status_num(sock_path, "polls");
 	for (i = 0; i < 10; i++) {
-		uint64_t ms = status_ms();
-
-		worst = ms > worst ? ms : worst;
+		ms[i] = status_ms();
+		for (j = i; j > 0 && ms[j - 1] > ms[j]; j--) {
+			t = ms[j];
+			ms[j] = ms[j - 1];
+			ms[j - 1] = t;
+		}
 		usleep(100000);
 	}
-	/* slowed down (a sanitizer, valgrind), timing varies widely: twice */
-	ck_assert_msg(worst < (slow(50) > 50 ? slow(50) * 2 : 50),
-		      "status took %llu ms", (unsigned long long)worst);
+	/*
+	 * Within 50 ms as a rule (the median), and no status ever held up
+	 * for long (it took 6.5 s when a filter ran whole): the machine is
+	 * shared, so one answer in ten may come late by a scheduler's slice.
+	 */
+	ck_assert_msg(ms[4] < slow(50) && ms[9] < slow(250),
+		      "status took %llu ms (median), %llu ms (worst)",
+		      (unsigned long long)ms[4], (unsigned long long)ms[9]);
 	/* ten polls were due in the second that passed */
 	ck_assert_int_ge(status_num(sock_path, "polls"), polls + 5);
 	/*
