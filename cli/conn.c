@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdpass.h"
+
 /* A --fresh poll of a million sockets takes seconds; a dead daemon, forever. */
 #define CONN_TIMEOUT_S 60
 
@@ -119,24 +121,12 @@ static void conn_room(struct conn *c)
 /* Keeps the first descriptor the daemon passes; closes any other. */
 static void conn_keep_fds(struct conn *c, struct msghdr *mh)
 {
-	struct cmsghdr *cm;
+	int fd = fdpass_take(mh);
 
-	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t i, n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			       sizeof(fd));
-			if (c->passed_fd < 0)
-				c->passed_fd = fd;
-			else
-				close(fd);
-		}
-	}
+	if (fd >= 0 && c->passed_fd < 0)
+		c->passed_fd = fd;
+	else if (fd >= 0)
+		close(fd);
 }
 
 static ssize_t conn_fill(struct conn *c)

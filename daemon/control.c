@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "encode.h"
+#include "fdpass.h"
 #include "filter.h"
 #include "log.h"
 #include "proto.h"
@@ -111,6 +112,19 @@ static void client_end_reply(struct client *c)
 	c->reply = REPLY_NONE;
 }
 
+/* Holds the current picture for the reply, or answers there is none. */
+static int client_take_picture(struct control *ctl, struct client *c)
+{
+	if (!ctl->feed->current) {
+		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+				   "no picture yet: the kernel dump failed; "
+				   "see the daemon's log");
+		return 0;
+	}
+	c->snap = snap_ref(ctl->feed->current);
+	return 1;
+}
+
 static void client_start_list(struct control *ctl, struct client *c)
 {
 	struct snap *s = ctl->feed->current;
@@ -123,13 +137,8 @@ static void client_start_list(struct control *ctl, struct client *c)
 		.view = c->view,
 	};
 
-	if (!s) {
-		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
-				   "no picture yet: the kernel dump failed; "
-				   "see the daemon's log");
+	if (!client_take_picture(ctl, c))
 		return;
-	}
-	c->snap = snap_ref(s);
 	c->query = query_new(&s->pic, &qo);
 	if (!c->query) {
 		client_end_reply(c);
@@ -148,13 +157,8 @@ static void client_start_record(struct control *ctl, struct client *c)
 	struct snap *s = ctl->feed->current;
 	const struct picture_header *h;
 
-	if (!s) {
-		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
-				   "no picture yet: the kernel dump failed; "
-				   "see the daemon's log");
+	if (!client_take_picture(ctl, c))
 		return;
-	}
-	c->snap = snap_ref(s);
 	h = s->pic.h;
 	jbuf_puts(&c->out, "{\"type\":\"recording\",\"format\":"
 			   "\"sockwatch-picture\",\"version\":");
@@ -412,27 +416,10 @@ static void client_read(struct client *c)
 /* send(), with the fd to pass riding on the first byte that goes. */
 static ssize_t client_sendmsg(struct client *c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { c->out.p + c->out_off, c->out.len - c->out_off };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	ssize_t n;
+	ssize_t n = fdpass_send(c->fd, c->out.p + c->out_off,
+				c->out.len - c->out_off, c->pass_fd,
+				MSG_DONTWAIT | MSG_NOSIGNAL);
 
-	if (c->pass_fd < 0)
-		return send(c->fd, iov.iov_base, iov.iov_len,
-			    MSG_DONTWAIT | MSG_NOSIGNAL);
-	memset(&u, 0, sizeof(u));
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &c->pass_fd, sizeof(int));
-	n = sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n > 0)
 		c->pass_fd = -1;
 	return n;
