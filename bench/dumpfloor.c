@@ -159,7 +159,7 @@ static ssize_t floor_recv(struct floor *f)
 /* One dump, request to NLMSG_DONE; -1 after printing why on failure. */
 static int floor_dump(struct floor *f, uint8_t family, uint8_t proto)
 {
-	size_t len = diag_request(f->buf, family, proto, ++f->seq);
+	size_t len = diag_request(f->buf, family, proto, ++f->seq, DIAG_ALL);
 	ssize_t n;
 	int ret;
 

@@ -1,90 +1,20 @@
 /* SPDX-License-Identifier: ISC */
-/* listing.c - reading header, group records and end off the socket. */
+/*
+ * listing.c - a streamed listing as a document, records or a table:
+ * each is a sink of cli/records.c's one receive loop.
+ */
 #include "listing.h"
 
 #include <err.h>
-#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+#include "records.h"
 #include "render.h"
 
 #define GROUP_PREFIX "{\"type\":\"group\","
-#define SUMMARY_PREFIX "{\"type\":\"summary\","
-
-/*
- * Says what the daemon's error record says and exits: 2 for a filter it
- * refused (the user's mistake, like bad usage), 4 for a request it
- * denied, else 1. The record is
- * freed first, so that nothing is left behind at exit.
- */
-static void listing_error(json_t *err)
-{
-	const char *code = json_string_value(json_object_get(err, "code"));
-	const char *msg = json_string_value(json_object_get(err, "message"));
-	int status = !code			       ? EXIT_DAEMON_ERROR
-		     : strcmp(code, "bad_filter") == 0 ? EXIT_USAGE
-		     : strcmp(code, "denied") == 0     ? EXIT_DENIED
-						       : EXIT_DAEMON_ERROR;
-	char text[512];
-
-	snprintf(text, sizeof(text), "%s (%s)", msg ? msg : "no message",
-		 code ? code : "no code");
-	json_decref(err);
-	errx(status, "sockwatchd: %s", render_safe(text));
-}
-
-json_t *listing_record(const char *line, size_t len, const char *want)
-{
-	json_error_t jerr;
-	json_t *o = json_loadb(line, len, 0, &jerr);
-	const char *type;
-
-	if (!o || !json_is_object(o))
-		errx(EXIT_DAEMON_ERROR,
-		     "sockwatchd sent a malformed record: %s",
-		     o ? "not an object" : jerr.text);
-	type = json_string_value(json_object_get(o, "type"));
-	if (type && strcmp(type, "error") == 0)
-		listing_error(o);
-	if (!type || (want && strcmp(type, want) != 0))
-		errx(EXIT_DAEMON_ERROR,
-		     "sockwatchd sent a \"%s\" record where "
-		     "a \"%s\" was expected",
-		     type ? type : "untyped", want);
-	return o;
-}
-
-static char *listing_next(struct conn *c, size_t *len)
-{
-	char *line = conn_line(c, len);
-
-	if (!line)
-		errx(EXIT_DAEMON_ERROR,
-		     "the answer from sockwatchd was cut short; try again");
-	return line;
-}
-
-static json_t *listing_header(struct conn *c)
-{
-	size_t len;
-	char *line = listing_next(c, &len);
-
-	return listing_record(line, len, "header");
-}
-
-/* The end record must account for every group; else the answer is torn. */
-static json_t *listing_end(const char *line, size_t len, size_t groups)
-{
-	json_t *end = listing_record(line, len, "end");
-	json_int_t count = json_integer_value(json_object_get(end, "count"));
-
-	if (count < 0 || (size_t)count != groups)
-		errx(EXIT_DAEMON_ERROR,
-		     "sockwatchd announced %lld groups but sent %zu",
-		     (long long)count, groups);
-	return end;
-}
 
 /* Writes an object's members without its braces and without "type". */
 static void listing_members(json_t *o, FILE *out)
@@ -100,69 +30,6 @@ static void listing_members(json_t *o, FILE *out)
 	if (n > 2)
 		fwrite(text + 1, 1, n - 2, out);
 	free(text);
-}
-
-/*
- * Group records pass through as text: the daemon writes "type" first,
- * so dropping that prefix is all a record needs to become a document
- * member. Anything else is parsed and re-written.
- */
-static void listing_group_json(const char *line, size_t len, FILE *out)
-{
-	json_t *o;
-
-	if (len > strlen(GROUP_PREFIX) &&
-	    memcmp(line, GROUP_PREFIX, strlen(GROUP_PREFIX)) == 0) {
-		fputc('{', out);
-		fwrite(line + strlen(GROUP_PREFIX), 1,
-		       len - strlen(GROUP_PREFIX), out);
-		return;
-	}
-	o = listing_record(line, len, "group");
-	fputc('{', out);
-	listing_members(o, out);
-	fputc('}', out);
-	json_decref(o);
-}
-
-static int is_end(const char *line, size_t len)
-{
-	return len >= 14 && memcmp(line, "{\"type\":\"end\"", 13) == 0;
-}
-
-int listing_json(struct conn *c, FILE *out)
-{
-	json_t *head = listing_header(c), *end;
-	size_t groups = 0, len;
-	char *line;
-
-	fputc('{', out);
-	listing_members(head, out);
-	fputs(",\"groups\":[", out);
-	for (;;) {
-		line = listing_next(c, &len);
-		if (is_end(line, len))
-			break;
-		if (groups++)
-			fputc(',', out);
-		listing_group_json(line, len, out);
-	}
-	end = listing_end(line, len, groups);
-	fputs("],\"totals\":", out);
-	json_dumpf(json_object_get(end, "totals"), out,
-		   JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputs("}\n", out);
-	json_decref(head);
-	json_decref(end);
-	return 0;
-}
-
-/* The next group record, parsed; NULL at the end record, left in *line. */
-static json_t *next_group(struct conn *c, char **line, size_t *len)
-{
-	*line = listing_next(c, len);
-	return is_end(*line, *len) ? NULL
-				   : listing_record(*line, *len, "group");
 }
 
 /* A value as indented JSON, its lines shifted right by indent. */
@@ -197,56 +64,152 @@ static void pretty_members(json_t *o, FILE *out)
 	}
 }
 
+/* The document outputs, compact or indented, and the records one a line. */
+struct doc {
+	FILE *out;
+	size_t groups;
+	int pretty;
+};
+
+static void doc_header(void *ctx, struct rd_header *h)
+{
+	struct doc *d = ctx;
+
+	if (d->pretty) {
+		fputs("{\n", d->out);
+		pretty_members(h->json, d->out);
+		fputs("  \"groups\": [", d->out);
+		return;
+	}
+	fputc('{', d->out);
+	listing_members(h->json, d->out);
+	fputs(",\"groups\":[", d->out);
+}
+
+/* For --pretty, a group record indented as a member of the document. */
+static void doc_pretty_group(struct doc *d, const char *line, size_t len)
+{
+	json_t *o = json_loadb(line, len, 0, NULL);
+
+	if (!o)
+		errx(EXIT_DAEMON_ERROR, "sockwatchd sent a malformed record");
+	json_object_del(o, "type");
+	fputs(d->groups++ ? ",\n    " : "\n    ", d->out);
+	dump_indented(o, d->out, 4);
+	json_decref(o);
+}
+
 /*
- * The document of listing_json, indented for a person: still a group
- * at a time, never the whole document as one tree.
+ * Group records pass through as text: the daemon writes "type" first,
+ * so dropping that prefix is all a record needs to become a member of
+ * the document.
  */
+static void doc_raw(void *ctx, const char *line, size_t len)
+{
+	struct doc *d = ctx;
+	size_t n = strlen(GROUP_PREFIX);
+
+	if (d->pretty) {
+		doc_pretty_group(d, line, len);
+		return;
+	}
+	if (d->groups++)
+		fputc(',', d->out);
+	fputc('{', d->out);
+	fwrite(line + n, 1, len - n, d->out);
+}
+
+static void doc_end(void *ctx, struct rd_end *e)
+{
+	struct doc *d = ctx;
+	json_t *totals = json_object_get(e->json, "totals");
+
+	if (d->pretty) {
+		fputs(d->groups ? "\n  ],\n  \"totals\": "
+				: "],\n  \"totals\": ",
+		      d->out);
+		dump_indented(totals, d->out, 2);
+		fputs("\n}\n", d->out);
+		return;
+	}
+	fputs("],\"totals\":", d->out);
+	json_dumpf(totals, d->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputs("}\n", d->out);
+}
+
+static int listing_doc(struct conn *c, FILE *out, int pretty)
+{
+	struct doc d = { out, 0, pretty };
+	struct rd_sink sink = {
+		.header = doc_header, .raw = doc_raw, .end = doc_end, .ctx = &d
+	};
+
+	rd_listing(c, &sink);
+	return 0;
+}
+
+int listing_json(struct conn *c, FILE *out)
+{
+	return listing_doc(c, out, 0);
+}
+
 int listing_json_pretty(struct conn *c, FILE *out)
 {
-	json_t *head = listing_header(c), *end;
-	size_t groups = 0, len;
-	char *line;
-	json_t *g;
+	return listing_doc(c, out, 1);
+}
 
-	fputs("{\n", out);
-	pretty_members(head, out);
-	fputs("  \"groups\": [", out);
-	while ((g = next_group(c, &line, &len))) {
-		json_object_del(g, "type");
-		fputs(groups++ ? ",\n    " : "\n    ", out);
-		dump_indented(g, out, 4);
-		json_decref(g);
-	}
-	end = listing_end(line, len, groups);
-	fputs(groups ? "\n  ],\n  \"totals\": " : "],\n  \"totals\": ", out);
-	dump_indented(json_object_get(end, "totals"), out, 2);
-	fputs("\n}\n", out);
-	json_decref(head);
-	json_decref(end);
+/* Records one a line: each as it came, the header and end re-written. */
+static void lines_record(FILE *out, json_t *o)
+{
+	json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+}
+
+static void lines_header(void *ctx, struct rd_header *h)
+{
+	lines_record(ctx, h->json);
+}
+
+static void lines_raw(void *ctx, const char *line, size_t len)
+{
+	fwrite(line, 1, len, ctx);
+	fputc('\n', ctx);
+}
+
+static void lines_end(void *ctx, struct rd_end *e)
+{
+	lines_record(ctx, e->json);
+}
+
+int listing_jsonl(struct conn *c, FILE *out)
+{
+	struct rd_sink sink = { .header = lines_header,
+				.raw = lines_raw,
+				.end = lines_end,
+				.ctx = out };
+
+	rd_listing(c, &sink);
 	return 0;
 }
 
 /* The number a group is sorted by: larger first, but ports go up. */
-static long long sort_key(json_t *g, const char *sort)
+static long long sort_key(const struct rd_group *g, const char *sort)
 {
-	json_t *q = json_object_get(g, "accept_queue");
-
 	if (!strcmp(sort, "queue"))
-		return json_integer_value(json_object_get(q, "len"));
+		return g->qlen;
 	if (!strcmp(sort, "sockets"))
-		return json_integer_value(json_object_get(g, "nsock"));
+		return (long long)g->nsock;
 	if (!strcmp(sort, "port"))
-		return -json_integer_value(json_object_get(
-			json_object_get(g, "endpoint"), "port"));
-	return json_integer_value(json_object_get(g, "nconn"));
+		return -g->ep.port;
+	return (long long)g->nconn;
 }
 
 static const char *sort_field;
 
 static int group_cmp(const void *a, const void *b)
 {
-	long long x = sort_key(*(json_t *const *)a, sort_field);
-	long long y = sort_key(*(json_t *const *)b, sort_field);
+	long long x = sort_key(*(struct rd_group *const *)a, sort_field);
+	long long y = sort_key(*(struct rd_group *const *)b, sort_field);
 
 	return (x < y) - (x > y);
 }
@@ -257,167 +220,95 @@ int listing_sort_ok(const char *sort)
 	       !strcmp(sort, "sockets") || !strcmp(sort, "port");
 }
 
-/*
- * A group as the table keeps it while it waits to be sorted: without its
- * members when only the group lines are shown, so a million connections
- * cost a count, not a million objects.
- */
-static json_t *table_keep(json_t *g, const struct table_opts *t)
-{
-	json_t *nconn = json_object_get(g, "nconnections");
-	json_t *nsock = json_object_get(g, "nsockets");
+/* The table, and -s's listeners and counts by state. */
+struct table {
+	FILE *out;
+	const struct table_opts *t;
+	struct rd_group **kept; /* waiting to be sorted or cut */
+	size_t n, cap;
+};
 
-	/* the counts view sends the sizes, the full view the members */
-	json_object_set_new(
-		g, "nconn",
-		json_integer(
-			nconn ? json_integer_value(nconn)
-			      : (json_int_t)json_array_size(
-					json_object_get(g, "connections"))));
-	json_object_set_new(
-		g, "nsock",
-		json_integer(nsock ? json_integer_value(nsock)
-				   : (json_int_t)json_array_size(
-					     json_object_get(g, "sockets"))));
-	if (!t->members) {
-		json_object_set_new(g, "sockets", json_array());
-		json_object_set_new(g, "connections", json_array());
-	}
-	return g;
+static void table_header(void *ctx, struct rd_header *h)
+{
+	struct table *tb = ctx;
+
+	if (tb->t->header)
+		render_header(h, tb->out, tb->t->members && !tb->t->summary);
+	if (tb->t->summary)
+		fputs("Listeners:\n", tb->out);
 }
 
-static void table_print(json_t **v, size_t n, FILE *out,
-			const struct table_opts *t)
+/*
+ * A group is shown at once unless the table is sorted or cut; then it
+ * waits, as the daemon sent it (without members when only the group
+ * lines are shown: a million connections cost a count).
+ */
+static void table_group(void *ctx, struct rd_group *g)
 {
-	size_t i;
+	struct table *tb = ctx;
 
-	if (t->sort && n) {
-		sort_field = t->sort;
-		qsort(v, n, sizeof(json_t *), group_cmp);
+	if (tb->t->summary || (!tb->t->sort && !tb->t->top)) {
+		render_group(g, tb->out, tb->t->members && !tb->t->summary);
+		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (!t->top || i < t->top)
-			render_group(v[i], out, t->members);
-		json_decref(v[i]);
-	}
+	if (grow(&tb->kept, &tb->cap, tb->n, sizeof(struct rd_group *), 256) <
+	    0)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	tb->kept[tb->n++] = rd_group_keep(g);
 }
 
 /* The summary record's counts of one protocol, as "  tcp: 3 listen". */
-static void summary_line(json_t *sum, const char *proto, FILE *out)
+static void summary_line(const struct rd_counts *c, const char *proto,
+			 FILE *out)
 {
-	json_t *acc = json_object_get(sum, proto), *v;
-	const char *state;
-	int first = 1;
+	size_t i;
 
-	if (!json_object_size(acc))
+	if (!c->n)
 		return;
 	fprintf(out, "  %s:", proto);
-	json_object_foreach (acc, state, v) {
-		fprintf(out, "%s %lld %s", first ? "" : ",",
-			(long long)json_integer_value(v), render_safe(state));
-		first = 0;
-	}
+	for (i = 0; i < c->n; i++)
+		fprintf(out, "%s %lld %s", i ? "," : "", c->v[i].n,
+			render_safe(c->v[i].state));
 	fputc('\n', out);
 }
 
-/*
- * ss -s's counts by protocol and state, and the line of each listener:
- * the view of a host too busy to list connection by connection. The
- * daemon sends the listen groups without members, then the counts.
- */
-static int listing_summary(struct conn *c, FILE *out, json_t *head,
-			   const struct table_opts *t)
+static void table_summary(void *ctx, struct rd_summary *s)
 {
-	json_t *sum, *end;
-	size_t groups = 0, len;
-	char *line;
+	struct table *tb = ctx;
 
-	if (t->header)
-		render_header(head, out, 0);
-	fputs("Listeners:\n", out);
-	for (;;) {
-		json_t *g;
+	fputs("By state:\n", tb->out);
+	summary_line(&s->tcp, "tcp", tb->out);
+	summary_line(&s->udp, "udp", tb->out);
+}
 
-		line = listing_next(c, &len);
-		if (len > strlen(SUMMARY_PREFIX) &&
-		    memcmp(line, SUMMARY_PREFIX, strlen(SUMMARY_PREFIX)) == 0)
-			break;
-		g = listing_record(line, len, "group");
-		groups++;
-		render_group(g, out, 0);
-		json_decref(g);
+static void table_end(void *ctx, struct rd_end *e)
+{
+	struct table *tb = ctx;
+	size_t i;
+
+	if (tb->t->sort && tb->n) {
+		sort_field = tb->t->sort;
+		qsort(tb->kept, tb->n, sizeof(struct rd_group *), group_cmp);
 	}
-	sum = listing_record(line, len, "summary");
-	line = listing_next(c, &len);
-	end = listing_end(line, len, groups);
-	fputs("By state:\n", out);
-	summary_line(sum, "tcp", out);
-	summary_line(sum, "udp", out);
-	if (t->header)
-		render_totals(end, out);
-	json_decref(sum);
-	json_decref(head);
-	json_decref(end);
-	return 0;
+	for (i = 0; i < tb->n; i++) {
+		if (!tb->t->top || i < tb->t->top)
+			render_group(tb->kept[i], tb->out, tb->t->members);
+		rd_group_free(tb->kept[i]);
+	}
+	if (tb->t->header)
+		render_totals(e, tb->out);
 }
 
 int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 {
-	json_t *head = listing_header(c), *end, **kept = NULL;
-	size_t groups = 0, len, cap = 0;
-	int hold = t->sort || t->top;
-	char *line;
-	json_t *g;
+	struct table tb = { out, t, NULL, 0, 0 };
+	struct rd_sink sink = { .header = table_header,
+				.group = table_group,
+				.summary = table_summary,
+				.end = table_end,
+				.ctx = &tb };
 
-	if (t->summary)
-		return listing_summary(c, out, head, t);
-	if (t->header)
-		render_header(head, out, t->members);
-	while ((g = next_group(c, &line, &len))) {
-		groups++;
-		if (!hold) {
-			render_group(g, out, t->members);
-			json_decref(g);
-			continue;
-		}
-		if (groups > cap) {
-			cap = cap ? cap * 2 : 256;
-			kept = realloc(kept, cap * sizeof(json_t *));
-			if (!kept)
-				errx(EXIT_DAEMON_ERROR, "out of memory");
-		}
-		kept[groups - 1] = table_keep(g, t);
-	}
-	end = listing_end(line, len, groups);
-	table_print(kept, hold ? groups : 0, out, t);
-	free(kept);
-	if (t->header)
-		render_totals(end, out);
-	json_decref(head);
-	json_decref(end);
-	return 0;
-}
-
-int listing_jsonl(struct conn *c, FILE *out)
-{
-	json_t *head = listing_header(c), *end;
-	size_t groups = 0, len;
-	char *line;
-
-	json_dumpf(head, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
-	for (;;) {
-		line = listing_next(c, &len);
-		if (is_end(line, len))
-			break;
-		fwrite(line, 1, len, out);
-		fputc('\n', out);
-		groups++;
-	}
-	end = listing_end(line, len, groups);
-	json_dumpf(end, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
-	json_decref(head);
-	json_decref(end);
+	rd_listing(c, &sink);
+	free(tb.kept);
 	return 0;
 }

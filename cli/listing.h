@@ -3,16 +3,9 @@
 #ifndef SOCKWATCHCTL_LISTING_H
 #define SOCKWATCHCTL_LISTING_H
 
-#include <jansson.h>
 #include <stdio.h>
 
 #include "conn.h"
-
-/*
- * Parses a reply line into a record of type want; exits 1 with the
- * daemon's message on an error record, or on anything unexpected.
- */
-json_t *listing_record(const char *line, size_t len, const char *want);
 
 /*
  * Reads one listing (header, groups, end) from c and writes it to out as

@@ -351,20 +351,17 @@ static int cmd_list(struct conn *c, const struct opts *o)
 static int cmd_status(struct conn *c, const struct opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_STATUS };
+	struct rd_status st;
+	const char *line;
 	size_t len;
-	char *line;
-	json_t *st;
 
 	conn_send(c, &req);
-	line = conn_line(c, &len);
-	if (!line)
-		errx(EXIT_DAEMON_ERROR, "sockwatchd closed without an answer");
-	st = listing_record(line, len, "status");
+	rd_status(c, &st, &line, &len);
 	if (o->json)
-		printf("%s\n", line);
+		printf("%.*s\n", (int)len, line);
 	else
-		render_status(st, stdout);
-	json_decref(st);
+		render_status(&st, stdout);
+	json_decref(st.json);
 	return 0;
 }
 

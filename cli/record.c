@@ -9,14 +9,13 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "listing.h"
+#include "records.h"
 #include "picture.h"
 #include "render.h"
 
@@ -71,20 +70,12 @@ int record_save(struct conn *c, int fresh, const char *path)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_RECORD, .fresh = fresh };
 	struct picture pic;
-	json_int_t size;
-	size_t len;
-	char *line;
-	json_t *rec;
+	long long size;
 	void *p;
 	int fd, out;
 
 	conn_send(c, &req);
-	line = conn_line(c, &len);
-	if (!line)
-		errx(EXIT_DAEMON_ERROR, "sockwatchd closed without an answer");
-	rec = listing_record(line, len, "recording");
-	size = json_integer_value(json_object_get(rec, "size"));
-	json_decref(rec);
+	size = rd_recording(c);
 	fd = conn_take_fd(c);
 	if (fd < 0 || size <= 0)
 		errx(EXIT_DAEMON_ERROR, "sockwatchd sent no picture");

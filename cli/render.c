@@ -122,37 +122,19 @@ const char *render_safe(const char *s)
 	return out;
 }
 
-static json_int_t num(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-/* A string of the daemon's as it may reach the terminal. */
-static const char *txt(json_t *o, const char *key)
-{
-	return render_safe(str(o, key));
-}
-
 /* ss's way: [v6]:port, addr%dev:port, * for a zero port. */
-static const char *render_endpoint(json_t *ep, const char *dev,
-				   const char *proto, char *buf, size_t size)
+static const char *render_endpoint(const struct rd_endpoint *ep,
+				   const char *dev, const char *proto,
+				   char *buf, size_t size)
 {
-	const char *addr = str(ep, "addr");
-	json_int_t port = num(ep, "port");
+	const char *addr = ep->addr;
 	char portbuf[32] = "*", host[256] = "";
 	int v6 = strchr(addr, ':') != NULL;
 
-	if (port)
-		snprintf(portbuf, sizeof(portbuf), "%lld", (long long)port);
+	if (ep->port)
+		snprintf(portbuf, sizeof(portbuf), "%lld", ep->port);
 	if (style.resolve)
-		resolve(proto, addr, (int)port, host, sizeof(host), portbuf,
+		resolve(proto, addr, (int)ep->port, host, sizeof(host), portbuf,
 			sizeof(portbuf));
 	if (host[0]) {
 		addr = host;
@@ -164,17 +146,13 @@ static const char *render_endpoint(json_t *ep, const char *dev,
 	return buf;
 }
 
-static void render_counts(json_t *counts, FILE *out)
+static void render_counts(const struct rd_counts *c, FILE *out)
 {
-	const char *key;
-	json_t *val;
-	int first = 1;
+	size_t i;
 
-	json_object_foreach (counts, key, val) {
-		fprintf(out, "%s%lld %s", first ? "  " : ", ",
-			(long long)json_integer_value(val), render_safe(key));
-		first = 0;
-	}
+	for (i = 0; i < c->n; i++)
+		fprintf(out, "%s%lld %s", i ? ", " : "  ", c->v[i].n,
+			render_safe(c->v[i].state));
 }
 
 /*
@@ -182,44 +160,37 @@ static void render_counts(json_t *counts, FILE *out)
  * "nginx(1234,1235) sshd(99)". Several processes of one program, as a
  * pre-forked server has, stay on one name.
  */
-static void render_procs(json_t *procs, FILE *out)
+static void render_procs(const struct rd_procs *p, FILE *out)
 {
 	size_t i, j;
-	json_t *p, *q;
 
-	json_array_foreach (procs, i, p) {
-		const char *comm = str(p, "comm");
+	for (i = 0; i < p->n; i++) {
+		const char *comm = p->v[i].comm;
 		int seen = 0;
 
 		for (j = 0; j < i && !seen; j++)
-			seen = !strcmp(str(json_array_get(procs, j), "comm"),
-				       comm);
+			seen = !strcmp(p->v[j].comm, comm);
 		if (seen)
 			continue;
 		fprintf(out, " %s(", render_safe(comm));
-		seen = 0;
-		json_array_foreach (procs, j, q)
-			if (!strcmp(str(q, "comm"), comm))
+		for (j = i; j < p->n; j++)
+			if (!strcmp(p->v[j].comm, comm))
 				fprintf(out, "%s%lld", seen++ ? "," : "",
-					(long long)num(q, "pid"));
+					p->v[j].pid);
 		fputc(')', out);
 	}
 }
 
 /* Who runs a listener: its programs, their user and systemd unit. */
-static void render_owners(json_t *procs, FILE *out)
+static void render_owners(const struct rd_procs *p, FILE *out)
 {
-	json_t *first = json_array_get(procs, 0);
-	const char *unit;
-
-	if (!first)
+	if (!p->n)
 		return;
 	fputs(" ", out);
-	render_procs(procs, out);
-	fprintf(out, " %s", txt(first, "user"));
-	unit = json_string_value(json_object_get(first, "unit"));
-	if (unit)
-		fprintf(out, " %s", render_safe(unit));
+	render_procs(p, out);
+	fprintf(out, " %s", render_safe(p->v[0].user));
+	if (p->v[0].unit)
+		fprintf(out, " %s", render_safe(p->v[0].unit));
 }
 
 /* A word padded to width, painted without the paint counting. */
@@ -232,140 +203,110 @@ static void put_padded(FILE *out, const char *word, int width)
 	fprintf(out, "%*s", pad > 0 ? pad : 0, "");
 }
 
-static void render_socket(json_t *s, const char *proto, const char *glyph,
-			  FILE *out)
+static void render_socket(const struct rd_socket *s, const char *proto,
+			  const char *glyph, FILE *out)
 {
 	char local[300], remote[300];
-	const char *dev = json_string_value(json_object_get(s, "dev"));
-	json_t *procs = json_object_get(s, "processes");
 
-	render_endpoint(json_object_get(s, "local"), dev, proto, local,
-			sizeof(local));
-	render_endpoint(json_object_get(s, "remote"), NULL, proto, remote,
-			sizeof(remote));
+	render_endpoint(&s->local, s->local.dev, proto, local, sizeof(local));
+	render_endpoint(&s->remote, NULL, proto, remote, sizeof(remote));
 	fprintf(out, "%s ", glyph);
-	put_padded(out, txt(s, "state"), 11);
+	put_padded(out, render_safe(s->state), 11);
 	fprintf(out, " %-*s %-*s %lld/%lld", ADDR_W, local, ADDR_W, remote,
-		(long long)num(s, "rqueue"), (long long)num(s, "wqueue"));
-	if (json_array_size(procs))
-		render_procs(procs, out);
-	else if (num(s, "inode"))
-		fprintf(out, " ino %lld uid %lld", (long long)num(s, "inode"),
-			(long long)num(s, "uid"));
+		s->rqueue, s->wqueue);
+	if (s->procs.n)
+		render_procs(&s->procs, out);
+	else if (s->inode)
+		fprintf(out, " ino %lld uid %lld", s->inode, s->uid);
 	fputc('\n', out);
 }
 
 /* The sockets, then the connections, the last of all with the corner. */
-static void render_members(json_t *g, FILE *out)
+static void render_members(const struct rd_group *g, FILE *out)
 {
-	json_t *socks = json_object_get(g, "sockets");
-	json_t *conns = json_object_get(g, "connections");
-	size_t n = json_array_size(socks) + json_array_size(conns), i, k = 0;
-	const char *proto = str(g, "proto");
-	json_t *s;
+	size_t n = g->has_members ? g->nsock + g->nconn : 0, i;
 
-	json_array_foreach (socks, i, s)
-		render_socket(s, proto, ++k == n ? style.last : style.mid, out);
-	json_array_foreach (conns, i, s)
-		render_socket(s, proto, ++k == n ? style.last : style.mid, out);
+	for (i = 0; i < n; i++)
+		render_socket(&g->members[i], g->proto,
+			      i + 1 == n ? style.last : style.mid, out);
 }
 
-void render_group(json_t *g, FILE *out, int members)
+void render_group(const struct rd_group *g, FILE *out, int members)
 {
-	json_t *ep = json_object_get(g, "endpoint");
-	json_t *q = json_object_get(g, "accept_queue");
-	int listen = strcmp(str(g, "role"), "listen") == 0;
 	char text[300], buf[64];
 
-	render_endpoint(ep, json_string_value(json_object_get(ep, "dev")),
-			str(g, "proto"), text, sizeof(text));
+	render_endpoint(&g->ep, g->ep.dev, g->proto, text, sizeof(text));
 	fprintf(out, "%s %s%s %s",
-		paint(listen ? "LISTEN  " : "OUTBOUND", buf, sizeof(buf)),
-		txt(g, "proto"), strcmp(str(ep, "family"), "inet6") ? " " : "6",
-		listen ? "" : "-> ");
+		paint(g->listen ? "LISTEN  " : "OUTBOUND", buf, sizeof(buf)),
+		render_safe(g->proto),
+		strcmp(g->ep.family, "inet6") ? " " : "6",
+		g->listen ? "" : "-> ");
 	fprintf(out, "%s", text);
-	if (json_is_true(json_object_get(g, "local")))
+	if (g->local)
 		fputs(" (local)", out);
-	if (q)
-		fprintf(out, "  queue %lld/%lld", (long long)num(q, "len"),
-			(long long)num(q, "max"));
-	render_counts(json_object_get(g, "counts"), out);
-	render_owners(json_object_get(g, "processes"), out);
+	if (g->has_queue)
+		fprintf(out, "  queue %lld/%lld", g->qlen, g->qmax);
+	render_counts(&g->counts, out);
+	render_owners(&g->procs, out);
 	fputc('\n', out);
 	if (members)
 		render_members(g, out);
 }
 
-void render_header(json_t *h, FILE *out, int members)
+void render_header(const struct rd_header *h, FILE *out, int members)
 {
 	fprintf(out, "%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n",
-		txt(h, "host"), (long long)num(h, "generation"),
-		txt(h, "taken_at"), (double)num(h, "age_ms") / 1000.0,
-		(double)num(h, "scan_us") / 1000.0,
-		json_is_false(json_object_get(h, "udp_available"))
-			? "; UDP unavailable (no udp_diag)"
-			: "");
+		render_safe(h->host), h->generation, render_safe(h->taken_at),
+		(double)h->age_ms / 1000.0, (double)h->scan_us / 1000.0,
+		h->udp_available ? "" : "; UDP unavailable (no udp_diag)");
 	if (members)
 		fprintf(out, "     %-11s %-*s %-*s %s\n", "State", ADDR_W,
 			"Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
 }
 
-void render_totals(json_t *end, FILE *out)
+void render_totals(const struct rd_end *e, FILE *out)
 {
-	json_t *t = json_object_get(end, "totals");
-
-	json_int_t n = num(t, "sockets"), g = num(t, "groups");
-
 	fprintf(out, "%lld socket%s (%lld tcp, %lld udp) in %lld group%s\n",
-		(long long)n, n == 1 ? "" : "s", (long long)num(t, "tcp"),
-		(long long)num(t, "udp"), (long long)g, g == 1 ? "" : "s");
+		e->sockets, e->sockets == 1 ? "" : "s", e->tcp, e->udp,
+		e->groups, e->groups == 1 ? "" : "s");
 }
 
-static void render_attribution(json_t *st, FILE *out)
+static void render_attribution(const struct rd_status *st, FILE *out)
 {
-	const char *note =
-		json_string_value(json_object_get(st, "attribution_note"));
-
-	fprintf(out, "owners:   %s", txt(st, "attribution"));
-	if (json_object_get(st, "procs_known")) /* for those who see all */
+	fprintf(out, "owners:   %s", render_safe(st->attribution));
+	if (st->host_counts) /* for those who see all */
 		fprintf(out,
 			", %lld processes, %lld unreadable, %lld sockets "
 			"unowned",
-			(long long)num(st, "procs_known"),
-			(long long)num(st, "procs_denied"),
-			(long long)num(st, "sockets_unowned"));
-	fprintf(out, ", %.1f ms a poll\n",
-		(double)num(st, "attribution_us") / 1000.0);
-	if (note)
-		fprintf(out, "          %s\n", render_safe(note));
+			st->procs_known, st->procs_denied, st->sockets_unowned);
+	fprintf(out, ", %.1f ms a poll\n", (double)st->attribution_us / 1000.0);
+	if (st->attribution_note)
+		fprintf(out, "          %s\n",
+			render_safe(st->attribution_note));
 }
 
-void render_status(json_t *st, FILE *out)
+void render_status(const struct rd_status *st, FILE *out)
 {
-	json_int_t up = num(st, "uptime_ms") / 1000;
+	long long up = st->uptime_ms / 1000;
 
 	fprintf(out, "sockwatchd %s, pid %lld, up %lldd %02lld:%02lld:%02lld\n",
-		txt(st, "version"), (long long)num(st, "pid"),
-		(long long)(up / 86400), (long long)(up / 3600 % 24),
-		(long long)(up / 60 % 60), (long long)(up % 60));
+		render_safe(st->version), st->pid, up / 86400, up / 3600 % 24,
+		up / 60 % 60, up % 60);
 	fprintf(out,
-		"polls:    every %lld ms, %lld done, %lld failed, last "
-		"scan %.1f ms\n",
-		(long long)num(st, "interval_ms"), (long long)num(st, "polls"),
-		(long long)num(st, "poll_errors"),
-		(double)num(st, "last_scan_us") / 1000.0);
+		"polls:    every %lld ms, in full every %lld ms; %lld full "
+		"(last %.1f ms), %lld of listeners, %lld failed\n",
+		st->interval_ms, st->full_interval_ms, st->polls,
+		(double)st->last_scan_us / 1000.0, st->listener_polls,
+		st->poll_errors);
+	fprintf(out, "cpu:      %.1f%% of a core over %lld s, budget %lld%%\n",
+		st->cpu_pct, st->cpu_window_ms / 1000, st->cpu_budget_pct);
 	fprintf(out, "picture:  #%lld, %lld sockets in %lld groups%s\n",
-		(long long)num(st, "generation"), (long long)num(st, "sockets"),
-		(long long)num(st, "groups"),
-		json_is_false(json_object_get(st, "udp_available"))
-			? ", UDP unavailable (no udp_diag)"
-			: "");
+		st->generation, st->sockets, st->groups,
+		st->udp_available ? "" : ", UDP unavailable (no udp_diag)");
 	render_attribution(st, out);
 	fprintf(out,
 		"clients:  %lld connected, %lld since start; %lld "
 		"requests, %lld refused\n",
-		(long long)num(st, "clients"),
-		(long long)num(st, "clients_total"),
-		(long long)num(st, "requests"),
-		(long long)num(st, "request_errors"));
+		st->clients, st->clients_total, st->requests,
+		st->request_errors);
 }

@@ -3,8 +3,9 @@
 #ifndef SOCKWATCHCTL_RENDER_H
 #define SOCKWATCHCTL_RENDER_H
 
-#include <jansson.h>
 #include <stdio.h>
+
+#include "records.h"
 
 /*
  * How the table is drawn: names for ports and addresses (-r, which may
@@ -24,15 +25,15 @@ void render_setup(int resolve, int color, int utf8, int width);
 const char *render_safe(const char *s);
 
 /* The line about the picture, and the column titles with members. */
-void render_header(json_t *head, FILE *out, int members);
+void render_header(const struct rd_header *h, FILE *out, int members);
 
 /* One group: its endpoint line, then (members) a line per socket. */
-void render_group(json_t *group, FILE *out, int members);
+void render_group(const struct rd_group *g, FILE *out, int members);
 
 /* The closing line with the totals. */
-void render_totals(json_t *end, FILE *out);
+void render_totals(const struct rd_end *e, FILE *out);
 
 /* The status record, one "name: value" a line. */
-void render_status(json_t *st, FILE *out);
+void render_status(const struct rd_status *st, FILE *out);
 
 #endif

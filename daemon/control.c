@@ -59,7 +59,8 @@ struct client {
 	struct ucred cred;
 	int all;	  /* may see every process, not only its own */
 	size_t footprint; /* its share of control.mem */
-	int mem_wait;	  /* its next step waits for memory to free */
+	int mem_wait;	  /* its listing waits for memory to free */
+	int admitted;	  /* its listing holds CONTROL_OUT_MAX of the budget */
 };
 
 struct control {
@@ -69,7 +70,8 @@ struct control {
 	struct control_opts opts;
 	struct client *clients;
 	size_t nclients;
-	int fresh_asked; /* the poller was asked and has not answered */
+	int fresh_asked; /* the poller was asked (2: for a full view), and
+			    has not answered */
 	size_t mem;	 /* what every client holds, buffers and queries */
 	int waking;	 /* in control_wake, or closing: no wake inside */
 	uint64_t start_ms;
@@ -109,6 +111,7 @@ static void client_end_reply(struct client *c)
 	filter_free(c->filter);
 	c->filter = NULL;
 	c->pass_fd = -1;
+	c->admitted = 0;
 	c->reply = REPLY_NONE;
 }
 
@@ -135,6 +138,7 @@ static void client_start_list(struct control *ctl, struct client *c)
 		.now_mono_ms = clock_mono_ms(),
 		.interval_ms = ctl->opts.interval_ms,
 		.view = c->view,
+		.overlay = s ? snap_overlay_of(s) : NULL,
 	};
 
 	if (!client_take_picture(ctl, c))
@@ -172,7 +176,7 @@ static void client_start_record(struct control *ctl, struct client *c)
 	jbuf_puts(&c->out, ",\"groups\":");
 	jbuf_u64(&c->out, s->pic.ngroups);
 	jbuf_puts(&c->out, "}\n");
-	c->pass_fd = s->fd;
+	c->pass_fd = snap_picture_fd(s);
 	c->reply = REPLY_LAST;
 }
 
@@ -194,12 +198,18 @@ static int control_fresh_enough(const struct control *ctl, uint64_t from_ms)
 	return s && s->pic.h->taken_mono_ms >= from_ms;
 }
 
-static void control_ask_fresh(struct control *ctl)
+/*
+ * Asks the poller once for all who wait; again only when one who may
+ * see everything (and so does not wait for the CPU budget) comes.
+ */
+static void control_ask_fresh(struct control *ctl, int full_view)
 {
-	if (ctl->fresh_asked)
+	int level = full_view ? 2 : 1;
+
+	if (ctl->fresh_asked >= level)
 		return;
-	ctl->fresh_asked = 1;
-	ctl->feed->ask_fresh(ctl->feed->ctx);
+	ctl->fresh_asked = level;
+	ctl->feed->ask_fresh(ctl->feed->ctx, full_view);
 }
 
 static void client_when_fresh(struct control *ctl, struct client *c,
@@ -243,7 +253,7 @@ static void client_when_fresh(struct control *ctl, struct client *c,
 	c->reply = REPLY_FRESH;
 	log_debug("client pid %ld waits for a picture begun at %llu ms",
 		  (long)c->cred.pid, (unsigned long long)c->fresh_from_ms);
-	control_ask_fresh(ctl);
+	control_ask_fresh(ctl, c->all);
 }
 
 /* Says how complete attribution is and, when not, why, into note. */
@@ -293,8 +303,14 @@ static void handle_status(struct control *ctl, struct client *c,
 		.server_pid = (long)ctl->opts.server_pid,
 		.uptime_ms = clock_mono_ms() - ctl->start_ms,
 		.interval_ms = ctl->opts.interval_ms,
+		.full_interval_ms = ps->full_interval_ms,
+		.cpu_budget_pct = ps->cpu_budget_pct,
+		.cpu_us = ps->cpu_us,
+		.cpu_window_ms = ps->cpu_window_ms,
+		.listener_polls = ps->listener_polls,
+		.last_listener_scan_us = ps->listener_scan_us,
 		.polls = ps->polls,
-		.poll_errors = ps->errors,
+		.poll_errors = ps->errors + ps->listener_errors,
 		.last_scan_us = ps->last_scan_us,
 		.generation = ps->generation,
 		.clients = ctl->nclients,
@@ -445,26 +461,36 @@ static int client_send(struct client *c)
 	return 1;
 }
 
-/* What a client holds, with its query. */
+/* What a client holds, with its query; a listing, all it may hold. */
 static void client_account(struct client *c)
 {
-	size_t now =
-		sizeof(*c) + c->in.cap + c->out.cap + query_memory(c->query);
+	size_t out = c->admitted && c->out.cap < CONTROL_OUT_MAX
+			     ? CONTROL_OUT_MAX
+			     : c->out.cap;
+	size_t now = sizeof(*c) + c->in.cap + out + query_memory(c->query);
 
 	c->ctl->mem = c->ctl->mem - c->footprint + now;
 	c->footprint = now;
 }
 
 /*
- * Past --client-memory, a listing's next step waits until others have
- * let go of theirs: stalled readers hold their buffers, not more.
+ * A listing starts once the budget has room for all the output it may
+ * buffer, and holds that room to its end: past --client-memory new
+ * listings wait for others to let go (stalled readers hold theirs until
+ * --client-timeout), while one under way never waits behind them.
  */
 static int client_must_wait(struct control *ctl, struct client *c)
 {
-	size_t need =
-		c->out.cap < CONTROL_OUT_MAX ? CONTROL_OUT_MAX - c->out.cap : 0;
+	size_t need;
 
-	c->mem_wait = need && ctl->mem + need > ctl->opts.client_memory;
+	if (c->admitted)
+		return 0;
+	need = c->out.cap < CONTROL_OUT_MAX ? CONTROL_OUT_MAX - c->out.cap : 0;
+	c->mem_wait = ctl->mem + need > ctl->opts.client_memory;
+	if (!c->mem_wait) {
+		c->admitted = 1;
+		client_account(c);
+	}
 	return c->mem_wait;
 }
 
@@ -770,30 +796,32 @@ static void fresh_fail(struct control *ctl, struct client *c)
 			   "log");
 }
 
-static int control_any_fresh(const struct control *ctl)
+/* Asks again for those still waiting after a poll. */
+static void control_ask_again(struct control *ctl)
 {
 	const struct client *c;
+	int any = 0, full_view = 0;
 
+	ctl->fresh_asked = 0;
 	for (c = ctl->clients; c; c = c->next)
-		if (c->reply == REPLY_FRESH)
-			return 1;
-	return 0;
+		if (c->reply == REPLY_FRESH) {
+			any = 1;
+			full_view |= c->all;
+		}
+	if (any)
+		control_ask_fresh(ctl, full_view);
 }
 
 void control_picture(struct control *ctl)
 {
-	ctl->fresh_asked = 0;
 	control_each_fresh(ctl, fresh_serve);
-	if (control_any_fresh(ctl))
-		control_ask_fresh(ctl);
+	control_ask_again(ctl);
 }
 
 void control_poll_failed(struct control *ctl)
 {
-	ctl->fresh_asked = 0;
 	control_each_fresh(ctl, fresh_fail);
-	if (control_any_fresh(ctl))
-		control_ask_fresh(ctl);
+	control_ask_again(ctl);
 }
 
 void control_sweep(struct control *ctl)

@@ -27,9 +27,10 @@ struct control_opts {
 
 /* What the server knows that control serves: pictures, the poller's word. */
 struct control_feed {
-	struct snap *current;	      /* NULL until the first picture */
-	struct ipc_status st;	      /* from the poller's last message */
-	void (*ask_fresh)(void *ctx); /* asks the poller for a picture */
+	struct snap *current; /* NULL until the first picture */
+	struct ipc_status st; /* from the poller's last message */
+	/* asks the poller for a picture; full_view: for one who sees all */
+	void (*ask_fresh)(void *ctx, int full_view);
 	void *ctx;
 };
 

@@ -14,8 +14,12 @@ enum ipc_type {
 	IPC_POLL_FAILED, /* poller: a poll failed; the status says how */
 	IPC_FRESH,	 /* server: a client wants a picture taken from now */
 	IPC_TAKEN,	 /* server: done with the last poll's message */
+	IPC_OVERLAY,	 /* poller: the listeners now (fd), over the picture */
 	IPC_NTYPES
 };
+
+/* A fresh ask's flags: whose it is. */
+#define IPC_FRESH_FULL_VIEW 0x01 /* a client who may see everything */
 
 enum ipc_attr { IPC_ATTR_OFF, IPC_ATTR_COMPLETE, IPC_ATTR_PARTIAL };
 
@@ -32,7 +36,15 @@ struct ipc_status {
 	uint64_t procs_known;
 	uint64_t procs_denied;
 	uint64_t sockets_unowned;
-	uint64_t poll_start_ms; /* CLOCK_MONOTONIC: when the last poll began */
+	uint64_t poll_start_ms;	 /* CLOCK_MONOTONIC: when the last poll began */
+	uint64_t listener_polls; /* listeners-only dumps */
+	uint64_t listener_scan_us; /* the last one's */
+	uint64_t listener_errors;
+	uint64_t cpu_us;	/* the poller's CPU over the last minute */
+	uint64_t cpu_window_ms; /* that minute, shorter at the start */
+	uint32_t
+		full_interval_ms; /* between full dumps, as the budget has it */
+	uint32_t cpu_budget_pct;
 	uint32_t interval_ms;
 	uint32_t attribution; /* enum ipc_attr */
 	uint32_t why;	      /* enum ipc_why */
@@ -43,8 +55,8 @@ struct ipc_status {
 };
 
 struct ipc_msg {
-	uint32_t type; /* enum ipc_type */
-	uint32_t reserved;
+	uint32_t type;	/* enum ipc_type */
+	uint32_t flags; /* IPC_FRESH_* */
 	struct ipc_status st;
 };
 

@@ -29,6 +29,7 @@
 #define DEFAULT_FRESH_MIN_MS 250
 #define DEFAULT_CLIENT_MEMORY_MIB 64
 #define DEFAULT_MAX_PER_USER 32
+#define DEFAULT_CPU_BUDGET 5 /* percent of one core */
 
 /* Everything the daemon holds; the one place with mutable global state. */
 struct daemon {
@@ -45,6 +46,7 @@ struct daemon {
 	unsigned fresh_min_ms;
 	size_t client_memory;
 	unsigned max_per_user;
+	unsigned cpu_budget;
 	const char *user; /* the server's, when started as root */
 };
 
@@ -59,15 +61,21 @@ static void usage(FILE *f)
 		"                  [-u|--user NAME] [-f|--fresh-min-age MS]\n"
 		"                  [-M|--client-memory MIB] "
 		"[-U|--max-clients-per-user N]\n"
-		"                  [-P|--no-processes] [-h|--help] "
-		"[-V|--version]\n"
+		"                  [-c|--cpu-budget PCT] [-P|--no-processes]\n"
+		"                  [-h|--help] [-V|--version]\n"
 		"\n"
 		"Polls the kernel's TCP and UDP sockets with sock_diag and "
 		"serves\n"
 		"them, grouped by listener, as JSON Lines on a unix socket.\n"
 		"\n"
 		"  -i, --interval MS        poll every MS milliseconds "
-		"(default %d)\n"
+		"(default %d): in\n"
+		"                           full, or the listeners alone when "
+		"the\n"
+		"                           CPU budget has no room for more\n"
+		"  -c, --cpu-budget PCT     full polls use at most PCT %% of "
+		"one core\n"
+		"                           (1 to 100, default %d)\n"
 		"  -s, --socket PATH        control socket (default %s,\n"
 		"                           or $SOCKWATCH_SOCKET)\n"
 		"  -l, --log-level LEVEL    error, warning, notice, info "
@@ -97,9 +105,9 @@ static void usage(FILE *f)
 		"the sockets\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n",
-		DEFAULT_INTERVAL_MS, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS,
-		DEFAULT_FRESH_MIN_MS, DEFAULT_CLIENT_MEMORY_MIB,
-		DEFAULT_MAX_PER_USER);
+		DEFAULT_INTERVAL_MS, DEFAULT_CPU_BUDGET, DEFAULT_SOCKET,
+		DEFAULT_TIMEOUT_MS, DEFAULT_FRESH_MIN_MS,
+		DEFAULT_CLIENT_MEMORY_MIB, DEFAULT_MAX_PER_USER);
 }
 
 /* A whole number from lo to hi, or the option's error and exit 2. */
@@ -183,13 +191,14 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "fresh-min-age", required_argument, NULL, 'f' },
 		{ "client-memory", required_argument, NULL, 'M' },
 		{ "max-clients-per-user", required_argument, NULL, 'U' },
+		{ "cpu-budget", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:M:U:hV", opts,
+	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:M:U:c:hV", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -233,6 +242,10 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			d->client_memory = (size_t)parse_num("--client-memory",
 							     optarg, 1, 65536)
 					   << 20;
+			break;
+		case 'c':
+			d->cpu_budget =
+				parse_num("--cpu-budget", optarg, 1, 100);
 			break;
 		case 'U':
 			d->max_per_user =
@@ -371,6 +384,7 @@ int main(int argc, char **argv)
 		.fresh_min_ms = DEFAULT_FRESH_MIN_MS,
 		.client_memory = (size_t)DEFAULT_CLIENT_MEMORY_MIB << 20,
 		.max_per_user = DEFAULT_MAX_PER_USER,
+		.cpu_budget = DEFAULT_CPU_BUDGET,
 		.log_level = LOG_L_INFO,
 		.attribute = 1,
 		.socket_mode = 0660,
@@ -391,6 +405,7 @@ int main(int argc, char **argv)
 	daemon_fork(&d, &po);
 	po.interval_ms = d.interval_ms;
 	po.fresh_min_ms = d.fresh_min_ms;
+	po.cpu_budget = d.cpu_budget;
 	po.attribute = d.attribute;
 	status = poller_main(&po);
 	close(po.ipc);

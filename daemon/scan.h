@@ -8,7 +8,23 @@
 #include "diag.h"
 #include "ipc.h"
 #include "links.h"
+#include "overlay.h"
 #include "procs.h"
+
+/*
+ * A full poll may run in a thread of its own (scan_run: the fields up
+ * to res), while the poller's loop keeps taking listeners-only dumps
+ * (scan_listeners: the fields from ldiag on, on a socket of their own)
+ * over the picture last published.
+ */
+/* The listeners of a picture, for the overlays over it. */
+struct scan_index {
+	struct scan_listener *lis;  /* by cookie */
+	struct overlay_entry *lent; /* by record: what an overlay says */
+	size_t n;
+	uint64_t generation; /* of the picture */
+	int ok;		     /* made for a picture (not out of memory) */
+};
 
 struct scanner {
 	struct diag *diag;
@@ -26,7 +42,18 @@ struct scanner {
 	uint64_t last_start_ms; /* CLOCK_MONOTONIC: the last poll began */
 	int last_errno; /* of the last failed poll, 0 after a good one */
 	int udp_warned;
-	struct diag_result res; /* the records of the last dump, reused */
+	struct diag_result res; /* the dump under way, into its memfd */
+	size_t last_n;		/* records of the last dump: room to start */
+	struct scan_index next; /* the listeners of the last picture taken */
+	/* the listeners of the picture published, for the overlays over it */
+	struct diag *ldiag;
+	struct scan_index cur;
+	struct diag_result lres; /* the last listeners-only dump, reused */
+	uint64_t listener_polls;
+	uint64_t listener_scan_us;
+	uint64_t listener_errors;
+	int listener_errno;
+	uint32_t added; /* listeners the last overlay saw, the picture lacks */
 };
 
 /*
@@ -41,8 +68,25 @@ int scan_init(struct scanner *sc, struct links *links, int attribute);
  */
 int scan_run(struct scanner *sc);
 
+/*
+ * Makes the picture of the last scan_run the one overlays lie over:
+ * call it when that picture is sent, with no scan_run under way.
+ */
+void scan_publish(struct scanner *sc);
+
+/*
+ * A listeners-only dump, laid out as an overlay of the last picture in
+ * a sealed memfd; returns its fd, or -1 (logged; no picture yet, or the
+ * dump failed). sc->added then says how many listeners the picture
+ * lacks, which only a full dump can add.
+ */
+int scan_listeners(struct scanner *sc);
+
 /* What the poller tells the server of itself and its last poll. */
 void scan_status(const struct scanner *sc, struct ipc_status *st);
+
+/* Only what the listeners-only dumps account for, into st. */
+void scan_status_listeners(const struct scanner *sc, struct ipc_status *st);
 
 /* Closes the socket and frees everything. */
 void scan_fini(struct scanner *sc);

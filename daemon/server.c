@@ -34,13 +34,15 @@ struct server {
 	int sig_fd;
 	int quit;
 	int status;
+	int overlay_refused; /* since the current picture came */
 	uint64_t last_sweep_ms;
 };
 
-static void server_ask_fresh(void *ctx)
+static void server_ask_fresh(void *ctx, int full_view)
 {
 	struct server *sv = ctx;
-	struct ipc_msg m = { .type = IPC_FRESH };
+	struct ipc_msg m = { .type = IPC_FRESH,
+			     .flags = full_view ? IPC_FRESH_FULL_VIEW : 0 };
 
 	if (ipc_send(sv->o->ipc, &m, -1) < 0)
 		log_warnx("asking the poller for a picture: %s",
@@ -60,7 +62,29 @@ static int server_take(struct server *sv, int fd)
 	}
 	snap_unref(sv->feed.current);
 	sv->feed.current = s;
+	sv->overlay_refused = 0;
 	return 0;
+}
+
+/* The listeners now, over the current picture (logged once if not). */
+static void server_overlay(struct server *sv, int fd)
+{
+	char err[160];
+	struct snap *s = NULL;
+
+	if (sv->feed.current)
+		s = snap_overlay(sv->feed.current, fd, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "there is no picture under it");
+	if (!s) {
+		close(fd);
+		if (!sv->overlay_refused)
+			log_err("the poller's listeners were refused: %s", err);
+		sv->overlay_refused = 1;
+		return;
+	}
+	snap_unref(sv->feed.current);
+	sv->feed.current = s;
 }
 
 static void server_start_serving(struct server *sv)
@@ -73,12 +97,11 @@ static void server_start_serving(struct server *sv)
 		fatal("out of memory");
 }
 
-static void server_message(struct server *sv, const struct ipc_msg *m, int fd)
+/* A poll's picture, or word that it failed. */
+static void server_poll(struct server *sv, const struct ipc_msg *m, int fd)
 {
-	struct ipc_msg ack = { .type = IPC_TAKEN };
 	int ok = 0;
 
-	sv->feed.st = m->st;
 	if (m->type == IPC_PICTURE && fd >= 0)
 		ok = server_take(sv, fd) == 0;
 	else if (fd >= 0)
@@ -88,6 +111,17 @@ static void server_message(struct server *sv, const struct ipc_msg *m, int fd)
 		control_picture(sv->ctl);
 	else
 		control_poll_failed(sv->ctl);
+}
+
+static void server_message(struct server *sv, const struct ipc_msg *m, int fd)
+{
+	struct ipc_msg ack = { .type = IPC_TAKEN };
+
+	sv->feed.st = m->st;
+	if (m->type != IPC_OVERLAY)
+		server_poll(sv, m, fd);
+	else if (fd >= 0)
+		server_overlay(sv, fd);
 	if (ipc_send(sv->o->ipc, &ack, -1) < 0)
 		log_warnx("answering the poller: %s", strerror(errno));
 }
@@ -100,7 +134,8 @@ static void server_ipc(void *ctx, int sock, short revents)
 
 	(void)revents;
 	while ((ret = ipc_recv(sock, &m, &fd)) > 0) {
-		if (m.type != IPC_PICTURE && m.type != IPC_POLL_FAILED) {
+		if (m.type != IPC_PICTURE && m.type != IPC_POLL_FAILED &&
+		    m.type != IPC_OVERLAY) {
 			if (fd >= 0)
 				close(fd);
 			continue;

@@ -24,11 +24,11 @@ static void *snap_mmap(int fd, size_t *len, char *err, size_t errsz)
 	void *p;
 
 	if (seals < 0 || (seals & SNAP_SEALS) != SNAP_SEALS) {
-		snprintf(err, errsz, "the picture is not sealed");
+		snprintf(err, errsz, "the memfd is not sealed");
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
-		snprintf(err, errsz, "the picture has no size");
+		snprintf(err, errsz, "the memfd has no size");
 		return NULL;
 	}
 	*len = (size_t)st.st_size;
@@ -40,7 +40,8 @@ static void *snap_mmap(int fd, size_t *len, char *err, size_t errsz)
 	return p;
 }
 
-struct snap *snap_map(int fd, char *err, size_t errsz)
+/* A snap of the sealed memfd fd, mapped but not yet checked. */
+static struct snap *snap_new(int fd, char *err, size_t errsz)
 {
 	struct snap *s = calloc(1, sizeof(*s));
 
@@ -53,14 +54,56 @@ struct snap *snap_map(int fd, char *err, size_t errsz)
 		free(s);
 		return NULL;
 	}
-	if (picture_open(&s->pic, s->map, s->len, err, errsz) < 0) {
-		munmap(s->map, s->len);
-		free(s);
-		return NULL;
-	}
 	s->refs = 1;
 	s->fd = fd;
 	return s;
+}
+
+/* Undoes snap_new, leaving the fd to the caller. */
+static void snap_drop(struct snap *s)
+{
+	munmap(s->map, s->len);
+	free(s);
+}
+
+struct snap *snap_map(int fd, char *err, size_t errsz)
+{
+	struct snap *s = snap_new(fd, err, errsz);
+
+	if (s && picture_open(&s->pic, s->map, s->len, err, errsz) < 0) {
+		snap_drop(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct snap *snap_overlay(struct snap *base, int fd, char *err, size_t errsz)
+{
+	struct snap *s;
+
+	if (base->base)
+		base = base->base;
+	s = snap_new(fd, err, errsz);
+	if (s &&
+	    overlay_open(&s->ov, s->map, s->len, &base->pic, err, errsz) < 0) {
+		snap_drop(s);
+		return NULL;
+	}
+	if (s) {
+		s->pic = base->pic;
+		s->base = snap_ref(base);
+	}
+	return s;
+}
+
+const struct overlay *snap_overlay_of(const struct snap *s)
+{
+	return s->base ? &s->ov : NULL;
+}
+
+int snap_picture_fd(const struct snap *s)
+{
+	return s->base ? s->base->fd : s->fd;
 }
 
 struct snap *snap_ref(struct snap *s)
@@ -73,7 +116,7 @@ void snap_unref(struct snap *s)
 {
 	if (!s || --s->refs > 0)
 		return;
-	munmap(s->map, s->len);
+	snap_unref(s->base);
 	close(s->fd);
-	free(s);
+	snap_drop(s);
 }

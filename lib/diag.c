@@ -27,6 +27,7 @@ struct diag {
 	unsigned portid;
 	unsigned seq;
 	int stale; /* mid-dump after a failed renewal: replace before use */
+	enum diag_what what; /* of the dump under way */
 	uint8_t *buf;
 };
 
@@ -82,7 +83,26 @@ void diag_result_free(struct diag_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-size_t diag_request(void *buf, uint8_t family, uint8_t proto, unsigned seq)
+/* The kernel's state bits for a dump of proto. */
+static uint32_t diag_states(uint8_t proto, enum diag_what what)
+{
+	if (what == DIAG_ALL)
+		/*
+		 * Every state up to request sockets (NEW_SYN_RECV). Newer
+		 * kernels also dump bound-but-inactive TCP sockets (bit 13)
+		 * when asked; they take part in no connection and ss does
+		 * not list them, so neither do we.
+		 */
+		return (1U << (REC_NEW_SYN_RECV + 1)) - 1;
+	/*
+	 * LISTEN alone lets the TCP dump skip the established hash; an
+	 * unconnected UDP socket is in CLOSE.
+	 */
+	return 1U << (proto == IPPROTO_TCP ? REC_LISTEN : REC_CLOSE);
+}
+
+size_t diag_request(void *buf, uint8_t family, uint8_t proto, unsigned seq,
+		    enum diag_what what)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
@@ -93,20 +113,19 @@ size_t diag_request(void *buf, uint8_t family, uint8_t proto, unsigned seq)
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
-	/*
-	 * Every state up to request sockets (NEW_SYN_RECV). Newer kernels
-	 * also dump bound-but-inactive TCP sockets (bit 13) when asked; they
-	 * take part in no connection and ss does not list them, so neither
-	 * do we.
-	 */
-	req->idiag_states = (1U << (REC_NEW_SYN_RECV + 1)) - 1;
+	req->idiag_states = diag_states(proto, what);
 	return nlh->nlmsg_len;
 }
 
 static struct sock_rec *diag_push(struct diag_result *res)
 {
-	if (grow(&res->recs, &res->cap, res->n, sizeof(*res->recs), 1024) < 0)
+	if (res->grow && res->n == res->cap) {
+		if (res->grow(res, res->n + 1, res->grow_ctx) < 0)
+			return NULL;
+	} else if (!res->grow && grow(&res->recs, &res->cap, res->n,
+				      sizeof(*res->recs), 1024) < 0) {
 		return NULL;
+	}
 	return &res->recs[res->n++];
 }
 
@@ -154,30 +173,36 @@ static void diag_fill(struct sock_rec *r, const struct inet_diag_msg *m,
 	memcpy(r->raddr, m->id.idiag_dst, alen);
 }
 
-static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
+int diag_msg_rec(const struct nlmsghdr *nlh, uint8_t proto, struct sock_rec *r)
 {
-	struct diag_parser *p = data;
 	const struct inet_diag_msg *m;
-	struct sock_rec *r;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		goto bad;
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		goto bad;
-	r = diag_push(p->res);
-	if (!r)
-		return MNL_CB_ERROR;
-	diag_fill(r, m, p->proto);
+	diag_fill(r, m, proto);
 	/* Only IPv6 sockets carry an attribute the grouping needs. */
 	if (r->family == AF_INET6 && diag_attrs(nlh, r) < 0)
 		goto bad;
-	return MNL_CB_OK;
+	return 0;
 bad:
 	errno = EBADMSG;
-	return MNL_CB_ERROR;
+	return -1;
+}
+
+static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct diag_parser *p = data;
+	struct sock_rec *r;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return MNL_CB_OK;
+	r = diag_push(p->res);
+	if (!r)
+		return MNL_CB_ERROR;
+	return diag_msg_rec(nlh, p->proto, r) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 /*
@@ -241,7 +266,7 @@ static mnl_cb_t diag_ctl_cbs[NLMSG_MIN_TYPE] = {
  * is aligned or used, so no length can wrap the walk around or past the
  * buffer: the messages, each padded to 4 bytes, must tile it exactly.
  */
-static int diag_whole(const void *buf, size_t len)
+int diag_whole(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	size_t left = len;
@@ -313,7 +338,7 @@ static int diag_dump_one(struct diag *d, struct diag_result *res,
 			 uint8_t family, uint8_t proto)
 {
 	struct diag_parser p = { res, proto, ++d->seq, d->portid };
-	size_t len = diag_request(d->buf, family, proto, p.seq);
+	size_t len = diag_request(d->buf, family, proto, p.seq, d->what);
 	int ret;
 
 	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
@@ -382,7 +407,7 @@ static int diag_dump_retry(struct diag *d, struct diag_result *res,
 	return -1;
 }
 
-int diag_dump(struct diag *d, struct diag_result *res)
+int diag_dump(struct diag *d, struct diag_result *res, enum diag_what what)
 {
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	size_t i;
@@ -390,6 +415,7 @@ int diag_dump(struct diag *d, struct diag_result *res)
 	res->n = 0;
 	res->flags = 0;
 	res->retries = 0;
+	d->what = what;
 	if (d->stale && diag_socket_renew(d) < 0)
 		return -1;
 	for (i = 0; i < 2; i++)

@@ -18,31 +18,7 @@ static const char *const count_words[] = {
 	"closing",     "last-ack",    "time-wait",  "close",
 };
 #define NCOUNT (sizeof(count_words) / sizeof(count_words[0]))
-_Static_assert(NCOUNT == ENCODE_NCOUNT, "counts");
-
-/* Index into count_words of each kernel TCP state. */
-static const uint8_t count_slot_of[REC_STATE_MAX] = {
-	[0] = 11,
-	[REC_LISTEN] = 0,
-	[REC_SYN_SENT] = 2,
-	[REC_SYN_RECV] = 3,
-	[REC_NEW_SYN_RECV] = 3,
-	[REC_ESTABLISHED] = 4,
-	[REC_FIN_WAIT1] = 5,
-	[REC_FIN_WAIT2] = 6,
-	[REC_CLOSE_WAIT] = 7,
-	[REC_CLOSING] = 8,
-	[REC_LAST_ACK] = 9,
-	[REC_TIME_WAIT] = 10,
-	[REC_CLOSE] = 11,
-};
-
-static size_t count_slot(const struct sock_rec *r)
-{
-	if (r->proto == IPPROTO_UDP)
-		return rec_remote_unset(r) ? 1 : 4;
-	return r->state < REC_STATE_MAX ? count_slot_of[r->state] : 11;
-}
+_Static_assert(NCOUNT == REC_NTALLY, "counts");
 
 static const char *family_word(uint8_t family)
 {
@@ -203,9 +179,8 @@ static void put_procs(struct jbuf *b, const struct picture *p,
 }
 
 void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
-		   const uint32_t *uid, int first)
+		   const struct sock_rec *r, const uint32_t *uid, int first)
 {
-	const struct sock_rec *r = &p->recs[rec];
 	char *c;
 
 	if (jbuf_reserve(b, SOCKET_JSON_MAX) < 0)
@@ -216,7 +191,7 @@ void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
 	c = CAT(c, "{\"family\":");
 	c = put_word(c, family_word(r->family));
 	c = CAT(c, ",\"state\":");
-	c = put_word(c, count_words[count_slot(r)]);
+	c = put_word(c, count_words[rec_tally(r)]);
 	c = CAT(c, ",\"local\":");
 	c = put_endpoint(c, r->family, r->laddr, r->lport);
 	c = CAT(c, ",\"remote\":");
@@ -248,7 +223,7 @@ void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
 void encode_sum_add(struct encode_sum *s, const struct sock_rec *r,
 		    int listener)
 {
-	s->counts[count_slot(r)]++;
+	s->counts[rec_tally(r)]++;
 	if (!listener)
 		return;
 	s->qlen += r->rqueue;
@@ -380,13 +355,33 @@ static void encode_time(struct jbuf *b, const struct timespec *ts)
 	jbuf_puts(b, text);
 }
 
+static uint64_t encode_age(uint64_t now_mono_ms, uint64_t taken_mono_ms)
+{
+	return now_mono_ms > taken_mono_ms ? now_mono_ms - taken_mono_ms : 0;
+}
+
+/* When the listeners were last looked at, if later than the rest. */
+static void encode_overlay(struct jbuf *b, const struct overlay *o,
+			   uint64_t now_mono_ms)
+{
+	struct timespec taken;
+
+	if (!o)
+		return;
+	taken.tv_sec = (time_t)o->h->taken_sec;
+	taken.tv_nsec = (long)o->h->taken_nsec;
+	jbuf_puts(b, ",\"listeners_taken_at\":");
+	encode_time(b, &taken);
+	jbuf_puts(b, ",\"listeners_age_ms\":");
+	jbuf_u64(b, encode_age(now_mono_ms, o->h->taken_mono_ms));
+}
+
 void encode_header(struct jbuf *b, const struct picture *p,
-		   uint64_t now_mono_ms, unsigned interval_ms, int all)
+		   const struct overlay *o, uint64_t now_mono_ms,
+		   unsigned interval_ms, int all)
 {
 	const struct picture_header *h = p->h;
-	uint64_t age = now_mono_ms > h->taken_mono_ms
-			       ? now_mono_ms - h->taken_mono_ms
-			       : 0;
+	uint64_t age = encode_age(now_mono_ms, h->taken_mono_ms);
 	struct timespec taken = { (time_t)h->taken_sec, (long)h->taken_nsec };
 
 	jbuf_puts(b, "{\"type\":\"header\",\"schema\":\"" ENCODE_SCHEMA "\"");
@@ -402,6 +397,7 @@ void encode_header(struct jbuf *b, const struct picture *p,
 	jbuf_u64(b, age);
 	jbuf_puts(b, ",\"interval_ms\":");
 	jbuf_u64(b, interval_ms);
+	encode_overlay(b, o, now_mono_ms);
 	jbuf_puts(b, h->flags & PICTURE_F_UDP_UNAVAILABLE
 			     ? ",\"udp_available\":false"
 			     : ",\"udp_available\":true");

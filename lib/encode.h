@@ -11,22 +11,24 @@
 #include <stdint.h>
 
 #include "jbuf.h"
+#include "overlay.h"
 #include "picture.h"
 
 #define ENCODE_SCHEMA "sockwatch/1"
-#define ENCODE_NCOUNT 12 /* keys of a group's "counts" */
 
 /*
- * Appends the header record, with the picture's age at now_mono_ms; all
- * says whether the reader sees every process or only its own.
+ * Appends the header record, with the picture's age at now_mono_ms and
+ * that of the overlay o over it (NULL: none); all says whether the
+ * reader sees every process or only its own.
  */
 void encode_header(struct jbuf *b, const struct picture *p,
-		   uint64_t now_mono_ms, unsigned interval_ms, int all);
+		   const struct overlay *o, uint64_t now_mono_ms,
+		   unsigned interval_ms, int all);
 
 /* What a group's head says of the members a reader gets. */
 struct encode_sum {
-	uint64_t counts[ENCODE_NCOUNT]; /* by state, as "counts" lists them */
-	uint64_t qlen;			/* listeners' accept queues */
+	uint64_t counts[REC_NTALLY]; /* by enum rec_tally */
+	uint64_t qlen;		     /* listeners' accept queues */
 	uint64_t qmax;
 };
 
@@ -56,9 +58,12 @@ void encode_group_sizes(struct jbuf *b, const struct picture *p,
 void encode_summary(struct jbuf *b, const struct encode_sum *tcp,
 		    const struct encode_sum *udp);
 
-/* Appends record rec as a member; first says no comma goes before it. */
+/*
+ * Appends record rec as a member, its fields from r (the picture's, or
+ * as an overlay has it now); first says no comma goes before it.
+ */
 void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
-		   const uint32_t *uid, int first);
+		   const struct sock_rec *r, const uint32_t *uid, int first);
 
 /* Appends what lies between a group's sockets and its connections. */
 void encode_group_middle(struct jbuf *b);

@@ -23,6 +23,8 @@ struct gb {
 	uint32_t *tab; /* open addressing, group ids, NONE when empty */
 	size_t tabcap; /* a power of two */
 	uint32_t *gid; /* group of each record */
+	struct group_tally *tallies;
+	size_t ntallies;
 	/* Ports with a listener, per protocol: most sockets need no lookup. */
 	uint8_t listening[2][65536 / 8];
 };
@@ -227,12 +229,41 @@ static int gb_sort_groups(struct gb *b)
 	for (i = 0; i < b->n; i++)
 		b->gid[i] = newid[b->gid[i]];
 	free(newid);
-	gb_reindex(b);
+	return 0; /* the hash table is stale now; nothing looks up after */
+}
+
+/*
+ * Rows of counts for the groups of GROUP_TALLY_MIN connections or more;
+ * row[g] is group g's (NONE for the others). -1 when out of memory.
+ */
+static int gb_tally_rows(struct gb *b, uint32_t *row)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->ngroups; i++) {
+		row[i] = NONE;
+		n += b->groups[i].nconn >= GROUP_TALLY_MIN;
+	}
+	if (!n)
+		return 0;
+	b->tallies = calloc(n, sizeof(*b->tallies));
+	if (!b->tallies)
+		return -1;
+	for (i = 0; i < b->ngroups; i++) {
+		if (b->groups[i].nconn < GROUP_TALLY_MIN)
+			continue;
+		b->tallies[b->ntallies].group = (uint32_t)i;
+		row[i] = (uint32_t)b->ntallies++;
+	}
 	return 0;
 }
 
-/* Counting sort of the records by group, listeners before connections. */
-static void gb_layout(struct gb *b, uint32_t *order)
+/*
+ * Counting sort of the records by group, listeners before connections;
+ * the large groups' connections counted on the way. row is scratch of
+ * a word a group. -1 when out of memory.
+ */
+static int gb_layout(struct gb *b, uint32_t *order, uint32_t *row)
 {
 	uint32_t next = 0;
 	size_t i;
@@ -250,17 +281,25 @@ static void gb_layout(struct gb *b, uint32_t *order)
 	for (i = 0; i < b->ngroups; i++) {
 		b->groups[i].first = next;
 		next += b->groups[i].nsock + b->groups[i].nconn;
+	}
+	if (gb_tally_rows(b, row) < 0)
+		return -1;
+	for (i = 0; i < b->ngroups; i++) {
 		/* Reuse the counts as cursors, then restore them below. */
 		b->groups[i].nconn = b->groups[i].first + b->groups[i].nsock;
 		b->groups[i].nsock = b->groups[i].first;
 	}
 	for (i = 0; i < b->n; i++) {
-		struct sockgroup *g = &b->groups[b->gid[i]];
+		uint32_t gid = b->gid[i];
+		struct sockgroup *g = &b->groups[gid];
 
-		if (rec_is_listener(&b->recs[i]))
+		if (rec_is_listener(&b->recs[i])) {
 			order[g->nsock++] = (uint32_t)i;
-		else
-			order[g->nconn++] = (uint32_t)i;
+			continue;
+		}
+		order[g->nconn++] = (uint32_t)i;
+		if (row[gid] != NONE)
+			b->tallies[row[gid]].count[rec_tally(&b->recs[i])]++;
 	}
 	for (i = 0; i < b->ngroups; i++) {
 		struct sockgroup *g = &b->groups[i];
@@ -269,6 +308,7 @@ static void gb_layout(struct gb *b, uint32_t *order)
 		g->nconn = end - g->nsock;
 		g->nsock -= g->first;
 	}
+	return 0;
 }
 
 static int gb_sort_members(struct gb *b, uint32_t *order)
@@ -444,8 +484,9 @@ int group_build(const struct sock_rec *recs, size_t n, struct grouping *g)
 	if (!order || !b.gid || gb_grow(&b) < 0 || gb_assign(&b) < 0 ||
 	    gb_sort_groups(&b) < 0)
 		goto fail;
-	gb_layout(&b, order);
-	if (gb_sort_members(&b, order) < 0)
+	/* the hash table is done with: its words are the layout's scratch */
+	if (b.tabcap < b.ngroups || gb_layout(&b, order, b.tab) < 0 ||
+	    gb_sort_members(&b, order) < 0)
 		goto fail;
 	for (i = 0; i < b.ngroups; i++)
 		if (b.groups[i].ep.role == GROUP_OUTBOUND)
@@ -455,12 +496,15 @@ int group_build(const struct sock_rec *recs, size_t n, struct grouping *g)
 	g->groups = b.groups;
 	g->ngroups = b.ngroups;
 	g->order = order;
+	g->tallies = b.tallies;
+	g->ntallies = b.ntallies;
 	return 0;
 fail:
 	free(order);
 	free(b.tab);
 	free(b.gid);
 	free(b.groups);
+	free(b.tallies);
 	errno = ENOMEM;
 	return -1;
 }
@@ -469,5 +513,6 @@ void group_free(struct grouping *g)
 {
 	free(g->groups);
 	free(g->order);
+	free(g->tallies);
 	memset(g, 0, sizeof(*g));
 }

@@ -34,10 +34,24 @@ struct sockgroup {
 	uint8_t local; /* outbound: the remote end is a socket of this host */
 };
 
+/*
+ * A group with this many connections or more carries their counts, so
+ * that a listing of counts costs a group, not a connection.
+ */
+#define GROUP_TALLY_MIN 64
+
+/* The connections of group `group` (an index), counted by enum rec_tally. */
+struct group_tally {
+	uint32_t group;
+	uint32_t count[REC_NTALLY];
+};
+
 struct grouping {
 	struct sockgroup *groups;
 	size_t ngroups;
-	uint32_t *order; /* record indices, grouped and sorted */
+	uint32_t *order;	     /* record indices, grouped and sorted */
+	struct group_tally *tallies; /* by group index, of the large ones */
+	size_t ntallies;
 };
 
 /* Groups n records. Returns 0, or -1 with errno (ENOMEM). */

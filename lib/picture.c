@@ -18,6 +18,8 @@
 /* The layout a recording depends on: a change here is a new version. */
 _Static_assert(sizeof(struct sock_rec) == 72, "sock_rec layout");
 _Static_assert(sizeof(struct sockgroup) == 44, "sockgroup layout");
+_Static_assert(sizeof(struct group_tally) == 4 + 4 * REC_NTALLY,
+	       "group_tally layout");
 _Static_assert(sizeof(struct picture_proc) == 24, "picture_proc layout");
 _Static_assert(sizeof(struct picture_dev) == 8, "picture_dev layout");
 _Static_assert(sizeof(struct picture_header) == 72 + 16 * PICTURE_NSECTIONS,
@@ -29,6 +31,7 @@ _Static_assert(sizeof(struct picture_header) == 72 + 16 * PICTURE_NSECTIONS,
 static const size_t elem_size[PICTURE_NSECTIONS] = {
 	[PICTURE_RECS] = sizeof(struct sock_rec),
 	[PICTURE_GROUPS] = sizeof(struct sockgroup),
+	[PICTURE_TALLIES] = sizeof(struct group_tally),
 	[PICTURE_ORDER] = sizeof(uint32_t),
 	[PICTURE_OWNER_AT] = sizeof(uint32_t),
 	[PICTURE_OWNER_IDX] = sizeof(uint32_t),
@@ -124,6 +127,7 @@ static void parts_layout(const struct picture_parts *pp,
 	const size_t counts[PICTURE_NSECTIONS] = {
 		[PICTURE_RECS] = pp->n,
 		[PICTURE_GROUPS] = pp->grouping.ngroups,
+		[PICTURE_TALLIES] = pp->grouping.ntallies,
 		[PICTURE_ORDER] = pp->n,
 		[PICTURE_OWNER_AT] = pp->attributed ? pp->n + 1 : 0,
 		[PICTURE_OWNER_IDX] = pp->attributed ? pp->owners.nidx : 0,
@@ -161,22 +165,38 @@ static void put(uint8_t *dst, const struct picture_span *s, const void *src,
 		memcpy(dst + s->off, src, s->count * size);
 }
 
+size_t picture_recs_offset(void)
+{
+	return (sizeof(struct picture_header) + PICTURE_ALIGN - 1) &
+	       ~(size_t)(PICTURE_ALIGN - 1);
+}
+
 void picture_write(const struct picture_parts *pp, void *dst)
 {
 	struct picture_header h = pp->h;
 	uint8_t *d = dst;
 	const struct picture_span *s = h.sect;
+	size_t recs_end;
 
 	parts_layout(pp, h.sect);
 	h.size = picture_size(pp);
 	h.flags &= ~(uint32_t)PICTURE_F_ATTRIBUTED;
 	if (pp->attributed)
 		h.flags |= PICTURE_F_ATTRIBUTED;
-	memset(d, 0, h.size);
+	recs_end = s[PICTURE_RECS].off + pp->n * sizeof(*pp->recs);
+	if ((const void *)pp->recs == d + s[PICTURE_RECS].off) {
+		/* dumped in place: everything but the records is written */
+		memset(d, 0, s[PICTURE_RECS].off);
+		memset(d + recs_end, 0, h.size - recs_end);
+	} else {
+		memset(d, 0, h.size);
+		put(d, &s[PICTURE_RECS], pp->recs, sizeof(*pp->recs));
+	}
 	memcpy(d, &h, sizeof(h));
-	put(d, &s[PICTURE_RECS], pp->recs, sizeof(*pp->recs));
 	put(d, &s[PICTURE_GROUPS], pp->grouping.groups,
 	    sizeof(*pp->grouping.groups));
+	put(d, &s[PICTURE_TALLIES], pp->grouping.tallies,
+	    sizeof(*pp->grouping.tallies));
 	put(d, &s[PICTURE_ORDER], pp->grouping.order, sizeof(uint32_t));
 	put(d, &s[PICTURE_OWNER_AT], pp->owners.at, sizeof(uint32_t));
 	put(d, &s[PICTURE_OWNER_IDX], pp->owners.idx, sizeof(uint32_t));
@@ -220,7 +240,7 @@ __attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errsz,
 }
 
 static const char *const section_name[PICTURE_NSECTIONS] = {
-	"records", "groups",	"order",   "owner index",
+	"records", "groups",	"counts",  "order",   "owner index",
 	"owners",  "processes", "devices", "strings",
 };
 
@@ -243,6 +263,8 @@ static int open_sections(struct picture *p, const uint8_t *base, size_t len,
 	p->n = p->h->sect[PICTURE_RECS].count;
 	p->groups = at[PICTURE_GROUPS];
 	p->ngroups = p->h->sect[PICTURE_GROUPS].count;
+	p->tallies = at[PICTURE_TALLIES];
+	p->ntallies = p->h->sect[PICTURE_TALLIES].count;
 	p->order = at[PICTURE_ORDER];
 	p->norder = p->h->sect[PICTURE_ORDER].count;
 	p->owner_at = p->h->sect[PICTURE_OWNER_AT].count ? at[PICTURE_OWNER_AT]
@@ -306,6 +328,30 @@ static int open_groups(struct picture *p, char *err, size_t errsz)
 	return 0;
 }
 
+/* Each large group's counts once, in order, adding up to its size. */
+static int open_tallies(struct picture *p, char *err, size_t errsz)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->ntallies; i++) {
+		const struct group_tally *t = &p->tallies[i];
+		uint64_t sum = 0;
+
+		if (t->group >= p->ngroups ||
+		    (i && t->group <= p->tallies[i - 1].group))
+			return bad(err, errsz, "counts %zu name no group", i);
+		for (k = 0; k < REC_NTALLY; k++)
+			sum += t->count[k];
+		if (sum != p->groups[t->group].nconn)
+			return bad(err, errsz,
+				   "the counts of group %u add up to %llu of "
+				   "%u connections",
+				   (unsigned)t->group, (unsigned long long)sum,
+				   (unsigned)p->groups[t->group].nconn);
+	}
+	return 0;
+}
+
 static int open_owners(struct picture *p, char *err, size_t errsz)
 {
 	size_t i, nidx = p->h->sect[PICTURE_OWNER_IDX].count;
@@ -364,7 +410,7 @@ int picture_open(struct picture *p, const void *blob, size_t len, char *err,
 	if (open_header(p, blob, len, err, errsz) < 0 ||
 	    open_sections(p, blob, len, err, errsz) < 0 ||
 	    open_strings(p, err, errsz) < 0 || open_groups(p, err, errsz) < 0 ||
-	    open_owners(p, err, errsz) < 0)
+	    open_tallies(p, err, errsz) < 0 || open_owners(p, err, errsz) < 0)
 		return -1;
 	for (i = 0; i < p->n; i++) {
 		if (p->recs[i].proto == IPPROTO_TCP)

@@ -30,6 +30,7 @@
 enum picture_section {
 	PICTURE_RECS,	   /* struct sock_rec, as the dump gave them */
 	PICTURE_GROUPS,	   /* struct sockgroup, in listing order */
+	PICTURE_TALLIES,   /* struct group_tally, the large groups' counts */
 	PICTURE_ORDER,	   /* uint32_t record indices, grouped and sorted */
 	PICTURE_OWNER_AT,  /* uint32_t, records + 1 of them, or none */
 	PICTURE_OWNER_IDX, /* uint32_t indices into PICTURE_PROCS */
@@ -75,6 +76,8 @@ struct picture {
 	size_t n;
 	const struct sockgroup *groups;
 	size_t ngroups;
+	const struct group_tally *tallies; /* by group, increasing */
+	size_t ntallies;
 	const uint32_t *order;
 	size_t norder;
 	const uint32_t *owner_at; /* NULL when not attributed */
@@ -138,7 +141,16 @@ int picture_parts_owners(struct picture_parts *pp, const struct procs *p);
 /* The bytes the blob of pp takes. */
 size_t picture_size(const struct picture_parts *pp);
 
-/* Writes the blob into dst (picture_size bytes, 8-byte aligned). */
+/*
+ * Where the records lie in every blob: right after the header, so that
+ * a dump may put them there at once and picture_write leave them.
+ */
+size_t picture_recs_offset(void);
+
+/*
+ * Writes the blob into dst (picture_size bytes, 8-byte aligned). When
+ * pp's records already lie at dst + picture_recs_offset(), they stay.
+ */
 void picture_write(const struct picture_parts *pp, void *dst);
 
 /* The blob in memory of its own (free it), its size in *len; or NULL. */

@@ -45,10 +45,10 @@ struct proc {
 	size_t cap;
 };
 
-/* One holder of one socket, in a list per inode. */
-struct own {
+/* One holder of one socket: the index has them sorted by inode. */
+struct hold {
+	uint32_t inode;
 	uint32_t slot;
-	uint32_t next;
 };
 
 struct procs {
@@ -58,11 +58,16 @@ struct procs {
 	size_t capv;
 	uint32_t freeslot;   /* a chain through pid 0 slots' ninodes */
 	struct u32map bypid; /* pid -> slot */
-	struct u32map byino; /* inode -> first own */
-	struct own *own;
-	uint32_t nown, freeown;
-	size_t capown;
-	struct u32map want;	 /* inodes looked for in this update */
+	/*
+	 * inode -> holders: made from the processes' inodes where an
+	 * update needs it, and kept for the answers until procs_answered.
+	 * Eight bytes a socket, where a map with a list per inode, kept up
+	 * to date as processes were read, took thirty.
+	 */
+	struct hold *holds;
+	size_t nholds;
+	int holds_ok;	    /* no process read or dropped since it was made */
+	struct u32map want; /* inodes looked for in this update */
 	struct u32map want_uids; /* uid + 1 of the sockets looked for */
 	struct u32map giveup;	 /* inodes a whole sweep did not place */
 	struct strtab names;	 /* units, containers, users: counted */
@@ -101,52 +106,109 @@ struct procs *procs_open(const char *root)
 		return NULL;
 	}
 	p->freeslot = NONE;
-	p->freeown = NONE;
 	p->max_links = PROCS_MAX_LINKS;
 	return p;
 }
 
-/* --- the inode -> holders lists ----------------------------------------- */
+/* --- the inode -> holders index ---------------------------------------- */
 
-static int own_add(struct procs *p, uint32_t inode, uint32_t slot)
+/*
+ * Sorts n holds by inode, least significant byte first, through tmp:
+ * stable, so that one process's duplicates (a socket on two fds) stay
+ * next to each other. A byte all inodes share is skipped.
+ */
+static void holds_sort(struct hold *v, struct hold *tmp, size_t n)
 {
-	uint32_t head = u32map_get(&p->byino, inode), o;
+	unsigned shift;
 
-	for (o = head; o != NONE; o = p->own[o].next)
-		if (p->own[o].slot == slot)
-			return 0; /* one process, the socket on two fds */
-	if (p->freeown != NONE) {
-		o = p->freeown;
-		p->freeown = p->own[o].next;
-	} else {
-		if (grow(&p->own, &p->capown, p->nown, sizeof(*p->own), 1024) <
-		    0)
-			return -1;
-		o = p->nown++;
+	for (shift = 0; shift < 32; shift += 8) {
+		size_t count[256] = { 0 }, at = 0, i;
+		unsigned b;
+
+		for (i = 0; i < n; i++)
+			count[(v[i].inode >> shift) & 0xff]++;
+		if (count[(v[0].inode >> shift) & 0xff] == n)
+			continue;
+		for (b = 0; b < 256; b++) {
+			size_t c = count[b];
+
+			count[b] = at;
+			at += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[count[(v[i].inode >> shift) & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
 	}
-	p->own[o].slot = slot;
-	p->own[o].next = head;
-	return u32map_put(&p->byino, inode, o);
 }
 
-static void own_del(struct procs *p, uint32_t inode, uint32_t slot)
+static void holds_drop(struct procs *p)
 {
-	uint32_t o = u32map_get(&p->byino, inode), prev = NONE;
+	free(p->holds);
+	p->holds = NULL;
+	p->nholds = 0;
+	p->holds_ok = 0;
+}
 
-	while (o != NONE && p->own[o].slot != slot) {
-		prev = o;
-		o = p->own[o].next;
+/*
+ * Makes the index of who holds what, as the processes are known now;
+ * the one there already when none was read or dropped since.
+ */
+static int procs_index(struct procs *p)
+{
+	size_t total = 0, n = 0, i, k;
+	struct hold *v, *tmp;
+	uint32_t s, j;
+
+	if (p->holds_ok)
+		return 0;
+	holds_drop(p);
+	for (s = 0; s < p->nv; s++)
+		if (p->v[s].pid)
+			total += p->v[s].ninodes;
+	p->holds_ok = !total;
+	if (!total)
+		return 0;
+	v = malloc(total * sizeof(*v));
+	tmp = malloc(total * sizeof(*tmp));
+	if (!v || !tmp) {
+		free(v);
+		free(tmp);
+		return -1;
 	}
-	if (o == NONE)
-		return;
-	if (prev != NONE)
-		p->own[prev].next = p->own[o].next;
-	else if (p->own[o].next != NONE)
-		u32map_put(&p->byino, inode, p->own[o].next);
-	else
-		u32map_del(&p->byino, inode);
-	p->own[o].next = p->freeown;
-	p->freeown = o;
+	for (s = 0; s < p->nv; s++)
+		for (j = 0; p->v[s].pid && j < p->v[s].ninodes; j++)
+			v[n++] = (struct hold){ p->v[s].inodes[j], s };
+	holds_sort(v, tmp, n);
+	free(tmp);
+	for (i = k = 0; i < n; i++)
+		if (!k || v[i].inode != v[k - 1].inode ||
+		    v[i].slot != v[k - 1].slot)
+			v[k++] = v[i];
+	p->holds = v;
+	p->nholds = k;
+	p->holds_ok = 1;
+	return 0;
+}
+
+/* Where inode's holders start in the index (nholds when it has none). */
+static size_t holds_find(const struct procs *p, uint32_t inode)
+{
+	size_t lo = 0, hi = p->nholds;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->holds[mid].inode < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nholds && p->holds[lo].inode == inode ? lo : p->nholds;
+}
+
+static int procs_held(const struct procs *p, uint32_t inode)
+{
+	return holds_find(p, inode) < p->nholds;
 }
 
 /* --- reading one process ------------------------------------------------ */
@@ -168,17 +230,27 @@ static int proc_hold(struct procs *p, uint32_t slot, uint32_t inode)
 		return -1;
 	pr->inodes[pr->ninodes++] = inode;
 	u32map_del(&p->want, inode);
-	return own_add(p, inode, slot);
+	return 0;
 }
 
-static void proc_forget_fds(struct procs *p, uint32_t slot)
+/* What a read left over is given back: most processes hold few sockets. */
+static void proc_fit(struct proc *pr)
 {
-	struct proc *pr = &p->v[slot];
-	uint32_t i;
+	uint32_t *v;
 
-	for (i = 0; i < pr->ninodes; i++)
-		own_del(p, pr->inodes[i], slot);
-	pr->ninodes = 0;
+	if (pr->cap <= (size_t)pr->ninodes + pr->ninodes / 4 + 8)
+		return;
+	if (!pr->ninodes) {
+		free(pr->inodes);
+		pr->inodes = NULL;
+		pr->cap = 0;
+		return;
+	}
+	v = realloc(pr->inodes, pr->ninodes * sizeof(*v));
+	if (v) {
+		pr->inodes = v;
+		pr->cap = pr->ninodes;
+	}
 }
 
 static DIR *proc_opendir(const struct procs *p, int32_t pid, const char *sub)
@@ -206,7 +278,8 @@ static int proc_scan(struct procs *p, uint32_t slot)
 	char link[64];
 	ssize_t n;
 
-	proc_forget_fds(p, slot);
+	pr->ninodes = 0;
+	p->holds_ok = 0;
 	pr->scanned = p->round;
 	pr->nlinks = 0;
 	p->st.scanned++;
@@ -228,6 +301,7 @@ static int proc_scan(struct procs *p, uint32_t slot)
 			break;
 	}
 	closedir(d);
+	proc_fit(pr);
 	return 0;
 }
 
@@ -420,7 +494,7 @@ static void proc_drop(struct procs *p, uint32_t slot)
 {
 	struct proc *pr = &p->v[slot];
 
-	proc_forget_fds(p, slot);
+	p->holds_ok = 0;
 	proc_names_drop(p, pr);
 	u32map_del(&p->bypid, (uint32_t)pr->pid);
 	free(pr->inodes);
@@ -591,10 +665,12 @@ static int procs_wanted(struct procs *p, const struct sock_rec *recs, size_t n)
 
 	u32map_free(&p->want);
 	u32map_free(&p->want_uids);
+	if (procs_index(p) < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		uint32_t ino = recs[i].inode;
 
-		if (!ino || u32map_get(&p->byino, ino) != NONE ||
+		if (!ino || procs_held(p, ino) ||
 		    u32map_get(&p->giveup, ino) != NONE)
 			continue;
 		if (u32map_put(&p->want, ino, 1) < 0 ||
@@ -630,10 +706,12 @@ static int procs_giveup(struct procs *p, const struct sock_rec *recs, size_t n)
 	size_t i;
 
 	p->st.unresolved = 0;
+	if (procs_index(p) < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		uint32_t ino = recs[i].inode;
 
-		if (!ino || u32map_get(&p->byino, ino) != NONE)
+		if (!ino || procs_held(p, ino))
 			continue;
 		p->st.unresolved++;
 		if (u32map_put(&g, ino, 1) < 0) {
@@ -675,6 +753,9 @@ int procs_update(struct procs *p, const struct sock_rec *recs, size_t n)
 	if (procs_wanted(p, recs, n) < 0)
 		return -1;
 	procs_sweep(p);
+	/* a map of every socket's inode: not kept from poll to poll */
+	u32map_free(&p->want);
+	u32map_free(&p->want_uids);
 	procs_count(p);
 	return procs_giveup(p, recs, n);
 }
@@ -694,11 +775,10 @@ static int view_cmp(const void *a, const void *b)
 size_t procs_owners(const struct procs *p, uint32_t inode,
 		    struct procs_view *out, size_t max)
 {
-	uint32_t o = inode ? u32map_get(&p->byino, inode) : NONE;
-	size_t n = 0;
+	size_t h = inode ? holds_find(p, inode) : p->nholds, n = 0;
 
-	for (; o != NONE && n < max; o = p->own[o].next) {
-		const struct proc *pr = &p->v[p->own[o].slot];
+	for (; h < p->nholds && p->holds[h].inode == inode && n < max; h++) {
+		const struct proc *pr = &p->v[p->holds[h].slot];
 
 		out[n].pid = pr->pid;
 		out[n].uid = pr->uid;
@@ -721,6 +801,11 @@ void procs_set_max_links(struct procs *p, uint64_t max)
 	p->max_links = max;
 }
 
+void procs_answered(struct procs *p)
+{
+	holds_drop(p);
+}
+
 void procs_stats(const struct procs *p, struct procs_stats *st)
 {
 	*st = p->st;
@@ -737,9 +822,8 @@ void procs_close(struct procs *p)
 		free(p->v[i].inodes);
 	strtab_free(&p->names);
 	free(p->v);
-	free(p->own);
+	free(p->holds);
 	u32map_free(&p->bypid);
-	u32map_free(&p->byino);
 	u32map_free(&p->want);
 	u32map_free(&p->want_uids);
 	u32map_free(&p->giveup);

@@ -58,6 +58,13 @@ size_t procs_owners(const struct procs *p, uint32_t inode,
 		    struct procs_view *out, size_t max);
 
 /*
+ * The answers are taken: the index of who holds what goes until the next
+ * update (procs_owners then answers none), so that it does not stay
+ * beside the picture while that is written.
+ */
+void procs_answered(struct procs *p);
+
+/*
  * Caps the fd links one update reads (250,000 unless set): what is left
  * waits for the next update, and no socket is given up meanwhile.
  */

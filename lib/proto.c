@@ -252,6 +252,19 @@ static void put_num(struct jbuf *b, const char *key, uint64_t v)
 	jbuf_u64(b, v);
 }
 
+/* The share of one core, to a tenth of a percent, and over how long. */
+static void put_cpu(struct jbuf *b, uint64_t cpu_us, uint64_t window_ms)
+{
+	uint64_t tenths = window_ms ? cpu_us / window_ms : 0;
+	char num[64];
+
+	snprintf(num, sizeof(num), ",\"cpu_pct\":%llu.%llu",
+		 (unsigned long long)(tenths / 10),
+		 (unsigned long long)(tenths % 10));
+	jbuf_puts(b, num);
+	put_num(b, "cpu_window_ms", window_ms);
+}
+
 void proto_status(struct jbuf *b, const struct proto_status *st)
 {
 	jbuf_puts(b, "{\"type\":\"status\",\"version\":");
@@ -261,7 +274,12 @@ void proto_status(struct jbuf *b, const struct proto_status *st)
 		put_num(b, "server_pid", (uint64_t)st->server_pid);
 	put_num(b, "uptime_ms", st->uptime_ms);
 	put_num(b, "interval_ms", st->interval_ms);
+	put_num(b, "full_interval_ms", st->full_interval_ms);
+	put_num(b, "cpu_budget_pct", st->cpu_budget_pct);
+	put_cpu(b, st->cpu_us, st->cpu_window_ms);
 	put_num(b, "polls", st->polls);
+	put_num(b, "listener_polls", st->listener_polls);
+	put_num(b, "last_listener_scan_us", st->last_listener_scan_us);
 	put_num(b, "poll_errors", st->poll_errors);
 	put_num(b, "last_scan_us", st->last_scan_us);
 	put_num(b, "generation", st->generation);

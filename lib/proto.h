@@ -69,6 +69,13 @@ struct proto_status {
 	long server_pid; /* 0: not sent */
 	uint64_t uptime_ms;
 	unsigned interval_ms;
+	unsigned
+		full_interval_ms; /* between full polls, as the budget has it */
+	unsigned cpu_budget_pct;
+	uint64_t cpu_us;	/* the poller's, over cpu_window_ms */
+	uint64_t cpu_window_ms; /* the last minute, or less since start */
+	uint64_t listener_polls;
+	uint64_t last_listener_scan_us;
 	uint64_t polls;
 	uint64_t poll_errors;
 	uint64_t last_scan_us;

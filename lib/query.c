@@ -31,6 +31,7 @@ struct query {
 	enum query_phase phase;
 	size_t g;	/* the group under way */
 	size_t k;	/* its member under way */
+	size_t tally;	/* the first of p->tallies not behind group g */
 	uint64_t *pass; /* a bit a member of group g: passed the filter */
 	size_t passcap; /* words */
 	uint32_t *lis;	/* the listeners that passed, for the head */
@@ -139,16 +140,33 @@ static int query_passed(const struct query *q, size_t k)
 	return !q->o.filter || (q->pass[k / 64] >> (k % 64) & 1);
 }
 
+/*
+ * Member k of group g as it is now: a listener as the overlay has it,
+ * NULL when it has closed since the picture.
+ */
+static const struct sock_rec *query_rec(const struct query *q,
+					const struct sockgroup *gr, size_t k,
+					struct sock_rec *now)
+{
+	uint32_t rec = q->p->order[gr->first + k];
+	const struct sock_rec *r = &q->p->recs[rec];
+
+	if (k >= gr->nsock || !q->o.overlay)
+		return r;
+	return overlay_apply(q->o.overlay, rec, r, now);
+}
+
 /* Member k of group g: tested, and counted when it passes. */
 static int query_match_one(struct query *q, const struct sockgroup *gr)
 {
 	uint32_t rec = q->p->order[gr->first + q->k];
-	const struct sock_rec *r = &q->p->recs[rec];
+	struct sock_rec now;
+	const struct sock_rec *r = query_rec(q, gr, q->k, &now);
 	int listener = q->k < gr->nsock;
 	struct filter_env env = { q, env_outbound,
 				  q->p->owner_at ? env_procs : NULL };
 
-	if (q->o.filter && !filter_match(q->o.filter, r, rec, &env))
+	if (!r || (q->o.filter && !filter_match(q->o.filter, r, rec, &env)))
 		return 0;
 	if (q->o.filter)
 		q->pass[q->k / 64] |= 1ull << (q->k % 64);
@@ -171,7 +189,7 @@ static void sum_merge(struct encode_sum *into, const struct encode_sum *s)
 {
 	size_t i;
 
-	for (i = 0; i < ENCODE_NCOUNT; i++)
+	for (i = 0; i < REC_NTALLY; i++)
 		into->counts[i] += s->counts[i];
 }
 
@@ -205,6 +223,36 @@ static void query_matched(struct query *q, struct jbuf *b,
 	q->g++;
 }
 
+/*
+ * Counts group g's connections at once when nothing is filtered, none
+ * is written and the picture carries their counts: -c and --summary of
+ * a million connections cost a group, not a million. 1 when it did.
+ */
+static int query_tally(struct query *q, const struct sockgroup *gr)
+{
+	const struct picture *p = q->p;
+	const struct group_tally *t;
+	size_t i;
+
+	if (q->o.filter || q->o.view == PROTO_VIEW_FULL || q->k != gr->nsock)
+		return 0;
+	while (q->tally < p->ntallies && p->tallies[q->tally].group < q->g)
+		q->tally++;
+	if (q->tally == p->ntallies || p->tallies[q->tally].group != q->g)
+		return 0;
+	t = &p->tallies[q->tally];
+	for (i = 0; i < REC_NTALLY; i++)
+		q->sum.counts[i] += t->count[i];
+	q->matched += gr->nconn;
+	q->totals.sockets += gr->nconn;
+	if (gr->ep.proto == IPPROTO_TCP)
+		q->totals.tcp += gr->nconn;
+	else
+		q->totals.udp += gr->nconn;
+	q->k += gr->nconn;
+	return 1;
+}
+
 static size_t query_match(struct query *q, struct jbuf *b, size_t work)
 {
 	const struct sockgroup *gr;
@@ -218,6 +266,10 @@ static size_t query_match(struct query *q, struct jbuf *b, size_t work)
 	if (q->k == 0 && query_begin_group(q) < 0)
 		return (size_t)-1;
 	while (q->k < (size_t)gr->nsock + gr->nconn && done < work) {
+		if (query_tally(q, gr)) {
+			done++;
+			break;
+		}
 		if (query_match_one(q, gr) < 0)
 			return (size_t)-1;
 		q->k++;
@@ -237,9 +289,12 @@ static size_t query_members(struct query *q, struct jbuf *b, size_t work,
 	size_t end = q->phase == Q_SOCKETS ? gr->nsock : gr->nconn, done = 0;
 
 	while (q->k < end && done < work && b->len < max) {
-		if (query_passed(q, base + q->k)) {
+		struct sock_rec now;
+		const struct sock_rec *r = query_rec(q, gr, base + q->k, &now);
+
+		if (r && query_passed(q, base + q->k)) {
 			encode_member(b, q->p,
-				      q->p->order[gr->first + base + q->k],
+				      q->p->order[gr->first + base + q->k], r,
 				      query_uid(q), q->first);
 			q->first = 0;
 		}
@@ -269,7 +324,7 @@ int query_step(struct query *q, struct jbuf *b, size_t max)
 	while (work < QUERY_STEP_WORK && b->len < max && !b->oom) {
 		switch (q->phase) {
 		case Q_HEADER:
-			encode_header(b, q->p, q->o.now_mono_ms,
+			encode_header(b, q->p, q->o.overlay, q->o.now_mono_ms,
 				      q->o.interval_ms, q->o.all);
 			q->phase = Q_MATCH;
 			done = 1;

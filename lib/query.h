@@ -12,6 +12,7 @@
 
 #include "filter.h"
 #include "jbuf.h"
+#include "overlay.h"
 #include "picture.h"
 #include "proto.h"
 
@@ -24,7 +25,8 @@ struct query_opts {
 	uint32_t uid;
 	uint64_t now_mono_ms; /* for the header's age */
 	unsigned interval_ms;
-	enum proto_view view; /* FULL, COUNTS or SUMMARY */
+	enum proto_view view;	       /* FULL, COUNTS or SUMMARY */
+	const struct overlay *overlay; /* the listeners now; NULL: none */
 };
 
 struct query;

@@ -47,6 +47,30 @@ int rec_is_listener(const struct sock_rec *r)
 	return rec_remote_unset(r);
 }
 
+unsigned rec_tally(const struct sock_rec *r)
+{
+	static const uint8_t of_state[REC_STATE_MAX] = {
+		[0] = REC_T_CLOSE,
+		[REC_LISTEN] = REC_T_LISTEN,
+		[REC_SYN_SENT] = REC_T_SYN_SENT,
+		[REC_SYN_RECV] = REC_T_SYN_RECV,
+		[REC_NEW_SYN_RECV] = REC_T_SYN_RECV,
+		[REC_ESTABLISHED] = REC_T_ESTABLISHED,
+		[REC_FIN_WAIT1] = REC_T_FIN_WAIT1,
+		[REC_FIN_WAIT2] = REC_T_FIN_WAIT2,
+		[REC_CLOSE_WAIT] = REC_T_CLOSE_WAIT,
+		[REC_CLOSING] = REC_T_CLOSING,
+		[REC_LAST_ACK] = REC_T_LAST_ACK,
+		[REC_TIME_WAIT] = REC_T_TIME_WAIT,
+		[REC_CLOSE] = REC_T_CLOSE,
+	};
+
+	if (r->proto == IPPROTO_UDP)
+		return rec_remote_unset(r) ? REC_T_UNCONNECTED
+					   : REC_T_ESTABLISHED;
+	return r->state < REC_STATE_MAX ? of_state[r->state] : REC_T_CLOSE;
+}
+
 size_t rec_addr_len(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;

@@ -23,6 +23,27 @@ enum rec_state {
 	REC_STATE_MAX
 };
 
+/*
+ * What a socket is counted as in a group's "counts": its state, but a
+ * UDP socket is "unconnected" or "established" by its remote end, and a
+ * request socket counts as syn-recv. In the order "counts" lists them.
+ */
+enum rec_tally {
+	REC_T_LISTEN,
+	REC_T_UNCONNECTED,
+	REC_T_SYN_SENT,
+	REC_T_SYN_RECV,
+	REC_T_ESTABLISHED,
+	REC_T_FIN_WAIT1,
+	REC_T_FIN_WAIT2,
+	REC_T_CLOSE_WAIT,
+	REC_T_CLOSING,
+	REC_T_LAST_ACK,
+	REC_T_TIME_WAIT,
+	REC_T_CLOSE,
+	REC_NTALLY
+};
+
 #define REC_F_V6ONLY 0x01 /* IPV6_V6ONLY set on an AF_INET6 socket */
 
 /*
@@ -55,6 +76,9 @@ int rec_is_listener(const struct sock_rec *r);
 
 /* True when the remote address and port are all zero. */
 int rec_remote_unset(const struct sock_rec *r);
+
+/* What r is counted as (enum rec_tally). */
+unsigned rec_tally(const struct sock_rec *r);
 
 /* Address length in bytes for a family (4 or 16). */
 size_t rec_addr_len(uint8_t family);

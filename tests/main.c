@@ -9,6 +9,7 @@ int main(void)
 	SRunner *sr = srunner_create(group_suite());
 	int failed;
 
+	srunner_add_suite(sr, budget_suite());
 	srunner_add_suite(sr, diag_suite());
 	srunner_add_suite(sr, encode_suite());
 	srunner_add_suite(sr, proto_suite());

@@ -162,11 +162,80 @@ START_TEST(request_too_long_once_escaped_exits_2)
 }
 END_TEST
 
+/* A header as the daemon writes one, for the fake daemons. */
+#define HEADER                                                                 \
+	"{\"type\":\"header\",\"schema\":\"sockwatch/1\",\"host\":\"h\","      \
+	"\"generation\":1,\"taken_at\":\"2026-12-02T00:00:00.000Z\","          \
+	"\"scan_us\":1,\"age_ms\":1,\"interval_ms\":1000,"                     \
+	"\"udp_available\":true}\n"
+#define GROUP_HEAD                                                             \
+	"{\"type\":\"group\",\"role\":\"listen\",\"proto\":\"tcp\","           \
+	"\"endpoint\":{\"family\":\"inet\",\"addr\":\"0.0.0.0\",\"port\":22,"  \
+	"\"dev\":null},\"counts\":{\"listen\":1},"
+#define END_ONE                                                                \
+	"{\"type\":\"end\",\"count\":1,\"totals\":{\"sockets\":1,"             \
+	"\"groups\":1,\"tcp\":1,\"udp\":0}}\n"
+
+/*
+ * What the table reads it reads typed: a field the daemon renamed is an
+ * error that names it, not a 0 in a column.
+ */
+START_TEST(renamed_fields_are_errors_not_zeros)
+{
+	static const char *const answers[][2] = {
+		{ "{\"type\":\"header\",\"schema\":\"sockwatch/1\","
+		  "\"host\":\"h\",\"generation\":1,\"taken_at\":\"t\","
+		  "\"scan_us\":1,\"age\":1,\"interval_ms\":1000,"
+		  "\"udp_available\":true}\n" END_ONE,
+		  "age_ms" },
+		{ HEADER GROUP_HEAD
+		  "\"accept_queue\":{\"length\":0,\"max\":8},"
+		  "\"nsockets\":1,\"nconnections\":0}\n" END_ONE,
+		  "len" },
+		{ HEADER GROUP_HEAD
+		  "\"nsocks\":1,\"nconnections\":0}\n" END_ONE,
+		  "nsockets" },
+		{ HEADER GROUP_HEAD
+		  "\"processes\":[{\"pid\":1,\"command\":\"x\","
+		  "\"user\":\"root\",\"unit\":null}],"
+		  "\"nsockets\":1,\"nconnections\":0}\n" END_ONE,
+		  "comm" },
+		{ HEADER "{\"type\":\"end\",\"count\":0,\"totals\":"
+			 "{\"sockets\":0,\"groups\":0,\"tcp\":0}}\n",
+		  "udp" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		pid_t pid = fake_daemon(answers[i][0]);
+
+		expect_exit((char *[]){ "list", "-c", NULL }, 1, answers[i][1]);
+		waitpid(pid, NULL, 0);
+		unlink(sock_path);
+	}
+}
+END_TEST
+
+/* The same holds for a member of a group the table shows. */
+START_TEST(a_member_missing_a_field_is_an_error)
+{
+	pid_t pid = fake_daemon(HEADER GROUP_HEAD
+				"\"sockets\":[{\"family\":\"inet\","
+				"\"state\":\"listen\",\"local\":{\"addr\":"
+				"\"0.0.0.0\",\"port\":22},\"remote\":{\"addr\":"
+				"\"0.0.0.0\",\"port\":0},\"inode\":1,\"uid\":0,"
+				"\"cookie\":\"1\",\"recv_q\":0,\"wqueue\":8,"
+				"\"dev\":null}],\"connections\":[]}\n" END_ONE);
+
+	expect_exit((char *[]){ "list", NULL }, 1, "rqueue");
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
 START_TEST(answer_cut_short_exits_1)
 {
-	pid_t pid =
-		fake_daemon("{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
-			    "{\"type\":\"group\",\"role\":\"listen\"}\n");
+	pid_t pid = fake_daemon(HEADER
+				"{\"type\":\"group\",\"role\":\"listen\"}\n");
 
 	expect_exit((char *[]){ "list", "--json", NULL }, 1, "cut short");
 	waitpid(pid, NULL, 0);
@@ -176,8 +245,9 @@ END_TEST
 START_TEST(end_that_miscounts_exits_1)
 {
 	pid_t pid =
-		fake_daemon("{\"type\":\"header\",\"schema\":\"sockwatch/1\"}\n"
-			    "{\"type\":\"end\",\"count\":3,\"totals\":{}}\n");
+		fake_daemon(HEADER "{\"type\":\"end\",\"count\":3,\"totals\":"
+				   "{\"sockets\":0,\"groups\":0,\"tcp\":0,"
+				   "\"udp\":0}}\n");
 
 	expect_exit((char *[]){ "list", NULL }, 1, "announced 3 groups");
 	waitpid(pid, NULL, 0);
@@ -243,6 +313,8 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, request_too_long_once_escaped_exits_2);
 	tcase_add_test(tc, answer_cut_short_exits_1);
 	tcase_add_test(tc, end_that_miscounts_exits_1);
+	tcase_add_test(tc, renamed_fields_are_errors_not_zeros);
+	tcase_add_test(tc, a_member_missing_a_field_is_an_error);
 	tcase_add_test(tc, environment_names_the_socket);
 	tcase_add_test(tc, bash_completion);
 	suite_add_tcase(s, tc);

@@ -13,6 +13,7 @@
 #include "encode.h"
 #include "filter.h"
 #include "jbuf.h"
+#include "overlay.h"
 #include "picture.h"
 #include "query.h"
 #include "tests.h"
@@ -40,13 +41,19 @@ static void snapshot_unref(struct snapshot *s)
 	free(s);
 }
 
-/* A whole listing of s in a view, for a reader who sees all, in steps. */
-static void listing_view(struct snapshot *s, struct jbuf *b, uint64_t now,
-			 size_t max, enum proto_view view)
+/*
+ * A whole listing of s in a view, filtered by f (NULL: none), for a
+ * reader who sees all, in steps.
+ */
+static void listing_filtered(struct snapshot *s, struct jbuf *b, uint64_t now,
+			     size_t max, enum proto_view view,
+			     const struct filter *f)
 {
-	struct query_opts o = {
-		.all = 1, .now_mono_ms = now, .interval_ms = 1000, .view = view
-	};
+	struct query_opts o = { .filter = f,
+				.all = 1,
+				.now_mono_ms = now,
+				.interval_ms = 1000,
+				.view = view };
 	struct query *q = query_new(&s->pic, &o);
 	size_t steps = 0;
 	int ret;
@@ -60,6 +67,12 @@ static void listing_view(struct snapshot *s, struct jbuf *b, uint64_t now,
 		ck_assert_uint_lt(++steps, 100000);
 	} while (ret);
 	query_free(q);
+}
+
+static void listing_view(struct snapshot *s, struct jbuf *b, uint64_t now,
+			 size_t max, enum proto_view view)
+{
+	listing_filtered(s, b, now, max, view, NULL);
 }
 
 /* The whole listing of s for a reader who sees all, in steps of max. */
@@ -89,6 +102,30 @@ static void encode_group(struct jbuf *out, struct snapshot *s, size_t gi)
 	jbuf_free(&b);
 }
 
+/* The picture of n records (taken over: freed with the snapshot). */
+static struct snapshot *snapshot_of(struct sock_rec *recs, size_t n,
+				    const char *host)
+{
+	struct picture_parts pp;
+	struct snapshot *s = calloc(1, sizeof(*s));
+	char err[160];
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(picture_parts_build(&pp, recs, n, host, namer, NULL),
+			 0);
+	pp.h.generation = 5;
+	pp.h.taken_sec = 1764000000;
+	pp.h.taken_nsec = 7000000;
+	pp.h.taken_mono_ms = 1000;
+	s->recs = recs;
+	s->blob = picture_blob(&pp, &s->len);
+	ck_assert_ptr_nonnull(s->blob);
+	picture_parts_free(&pp);
+	ck_assert_int_eq(
+		picture_open(&s->pic, s->blob, s->len, err, sizeof(err)), 0);
+	return s;
+}
+
 /* A small host with one of everything the encoder has a branch for. */
 static struct snapshot *sample(const char *host)
 {
@@ -106,35 +143,55 @@ static struct snapshot *sample(const char *host)
 		{ "udp", "established", "10.0.0.1:5000", "10.0.0.53:53", "" },
 		{ "tcp", "syn-sent", "10.0.0.1:5001", "192.0.2.1:443", "" },
 	};
-	struct diag_result res = { 0 };
-	struct picture_parts pp;
-	struct snapshot *s;
-	char err[160];
 	size_t i, n = sizeof(spec) / sizeof(spec[0]);
+	struct sock_rec *recs = calloc(n, sizeof(*recs));
 
-	res.recs = calloc(n, sizeof(*res.recs));
-	ck_assert_ptr_nonnull(res.recs);
+	ck_assert_ptr_nonnull(recs);
 	for (i = 0; i < n; i++)
-		res.recs[i] = rec_make(spec[i][0], spec[i][1], spec[i][2],
-				       spec[i][3], (uint32_t)atoi(spec[i][4]));
-	res.recs[0].cookie = 0xdeadbeef01ULL;
-	res.recs[3].flags |= REC_F_V6ONLY;
-	res.n = res.cap = n;
-	s = calloc(1, sizeof(*s));
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(
-		picture_parts_build(&pp, res.recs, n, host, namer, NULL), 0);
-	pp.h.generation = 5;
-	pp.h.taken_sec = 1764000000;
-	pp.h.taken_nsec = 7000000;
-	pp.h.taken_mono_ms = 1000;
-	s->recs = res.recs;
-	s->blob = picture_blob(&pp, &s->len);
-	ck_assert_ptr_nonnull(s->blob);
-	picture_parts_free(&pp);
-	ck_assert_int_eq(
-		picture_open(&s->pic, s->blob, s->len, err, sizeof(err)), 0);
-	return s;
+		recs[i] = rec_make(spec[i][0], spec[i][1], spec[i][2],
+				   spec[i][3], (uint32_t)atoi(spec[i][4]));
+	recs[0].cookie = 0xdeadbeef01ULL;
+	recs[3].flags |= REC_F_V6ONLY;
+	return snapshot_of(recs, n, host);
+}
+
+/*
+ * A host whose large groups the picture counts: a listener with 130
+ * connections in three states, 70 connections out to one endpoint, a
+ * UDP endpoint with 64 connected clients; and a small group beside.
+ */
+static struct snapshot *sample_large(void)
+{
+	static const char *const states[] = { "established", "time-wait",
+					      "close-wait" };
+	size_t n = 0, k;
+	struct sock_rec *r = calloc(300, sizeof(*r));
+	char local[64], remote[64];
+
+	ck_assert_ptr_nonnull(r);
+	r[n++] = rec_make("tcp", "listen", "0.0.0.0:22", "0.0.0.0:0", 0);
+	r[n++] = rec_make("udp", "unconnected", "10.0.0.1:53", "0.0.0.0:0", 0);
+	for (k = 0; k < 130; k++) {
+		snprintf(remote, sizeof(remote), "10.0.1.%zu:%zu", k % 200,
+			 40000 + k);
+		r[n++] = rec_make("tcp", states[k % 3], "10.0.0.1:22", remote,
+				  0);
+	}
+	for (k = 0; k < 70; k++) {
+		snprintf(local, sizeof(local), "10.0.0.1:%zu", 50000 + k);
+		r[n++] = rec_make("tcp", k % 2 ? "syn-sent" : "established",
+				  local, "192.0.2.1:443", 0);
+	}
+	for (k = 0; k < 64; k++) {
+		snprintf(remote, sizeof(remote), "10.0.2.%zu:%zu", k, 6000 + k);
+		r[n++] = rec_make("udp", "established", "10.0.0.1:53", remote,
+				  0);
+	}
+	r[n++] = rec_make("tcp", "established", "10.0.0.1:22", "10.0.9.9:1234",
+			  0);
+	r[n++] = rec_make("tcp", "established", "10.0.0.1:5000", "192.0.2.7:80",
+			  0);
+	return snapshot_of(r, n, "big");
 }
 
 static json_t *group_json(struct snapshot *s, size_t gi)
@@ -491,6 +548,101 @@ START_TEST(counts_and_summary_views)
 }
 END_TEST
 
+/* The "counts" of each group record of a listing, in order. */
+static json_t *counts_of(struct jbuf *b)
+{
+	json_t *all = json_array(), **v;
+	size_t n, i;
+
+	v = lines_of(b, &n);
+	for (i = 1; i + 1 < n; i++) {
+		json_t *c = json_object_get(v[i], "counts");
+
+		json_array_append(all, c ? c : v[i]); /* or the summary */
+	}
+	json_array_append(all, json_object_get(v[n - 1], "totals"));
+	lines_free(v, n);
+	return all;
+}
+
+static json_t *counts_listing(struct snapshot *s, enum proto_view view,
+			      const struct filter *f)
+{
+	struct jbuf b = { 0 };
+	json_t *c;
+
+	listing_filtered(s, &b, 0, 1 << 20, view, f);
+	ck_assert(!b.oom);
+	c = counts_of(&b);
+	jbuf_free(&b);
+	return c;
+}
+
+/*
+ * A group of GROUP_TALLY_MIN connections or more carries their counts:
+ * the counts view reads them, not the members, and says what counting
+ * the members says (the full view's, and a filter's that passes all).
+ */
+START_TEST(large_groups_are_counted_once)
+{
+	struct snapshot *s = sample_large();
+	struct filter_error fe;
+	struct filter *f = filter_parse("sport >= :0", &fe);
+	json_t *full, *counts, *filtered, *g22;
+	size_t i;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(s->pic.ntallies, 3);
+	for (i = 0; i < s->pic.ntallies; i++)
+		ck_assert_uint_ge(s->pic.groups[s->pic.tallies[i].group].nconn,
+				  GROUP_TALLY_MIN);
+	full = counts_listing(s, PROTO_VIEW_FULL, NULL);
+	counts = counts_listing(s, PROTO_VIEW_COUNTS, NULL);
+	filtered = counts_listing(s, PROTO_VIEW_COUNTS, f);
+	ck_assert_uint_eq(json_array_size(full), s->pic.ngroups + 1);
+	ck_assert_msg(json_equal(full, counts), "%s\nis not\n%s",
+		      json_dumps(counts, 0), json_dumps(full, 0));
+	ck_assert(json_equal(full, filtered));
+	/* and the numbers are the right ones, not only the same ones */
+	g22 = json_array_get(counts, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(g22, "listen")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(g22, "established")), 45);
+	ck_assert_int_eq(json_integer_value(json_object_get(g22, "time-wait")),
+			 43);
+	ck_assert_int_eq(json_integer_value(json_object_get(g22, "close-wait")),
+			 43);
+	json_decref(full);
+	json_decref(counts);
+	json_decref(filtered);
+	/* the counts view reads the picture's counts, not the members */
+	{
+		struct group_tally *t =
+			(struct group_tally *)((uint8_t *)s->blob +
+					       s->pic.h->sect[PICTURE_TALLIES]
+						       .off);
+
+		t->count[REC_T_ESTABLISHED]--;
+		t->count[REC_T_CLOSING]++;
+		counts = counts_listing(s, PROTO_VIEW_COUNTS, NULL);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+					 json_array_get(counts, 0), "closing")),
+				 1);
+		json_decref(counts);
+		t->count[REC_T_ESTABLISHED]++;
+		t->count[REC_T_CLOSING]--;
+	}
+	/* the summary adds the same up */
+	full = counts_listing(s, PROTO_VIEW_SUMMARY, NULL);
+	filtered = counts_listing(s, PROTO_VIEW_SUMMARY, f);
+	ck_assert(json_equal(full, filtered));
+	json_decref(full);
+	json_decref(filtered);
+	filter_free(f);
+	snapshot_unref(s);
+}
+END_TEST
+
 /* A copy of s's blob, changed by f, must be refused with err's words. */
 static void refused_when(struct snapshot *s, void (*f)(uint8_t *, size_t),
 			 const char *words)
@@ -579,6 +731,23 @@ static void time_out_of_range(uint8_t *b, size_t len)
 	hdr(b)->generation = UINT64_MAX;
 }
 
+static struct group_tally *first_tally(uint8_t *b)
+{
+	return (struct group_tally *)(b + hdr(b)->sect[PICTURE_TALLIES].off);
+}
+
+static void tally_short(uint8_t *b, size_t len)
+{
+	(void)len;
+	first_tally(b)->count[REC_T_ESTABLISHED]--;
+}
+
+static void tally_of_no_group(uint8_t *b, size_t len)
+{
+	(void)len;
+	first_tally(b)->group = 1u << 30;
+}
+
 /* What a recording from anywhere may hold that the reader must refuse. */
 START_TEST(malformed_pictures_are_refused)
 {
@@ -596,11 +765,176 @@ START_TEST(malformed_pictures_are_refused)
 	refused_when(s, strings_unterminated, "not terminated");
 	refused_when(s, host_out_of_range, "host name");
 	refused_when(s, time_out_of_range, "times are out of range");
+	{
+		struct snapshot *big = sample_large();
+
+		refused_when(big, tally_short, "add up to 130 of 131");
+		refused_when(big, tally_of_no_group, "counts 0 name no group");
+		snapshot_unref(big);
+	}
 	/* too short to hold a header, and unaligned */
 	ck_assert_int_eq(picture_open(&p, s->blob, 16, err, sizeof(err)), -1);
 	ck_assert_int_eq(picture_open(&p, (uint8_t *)s->blob + 1, s->len - 1,
 				      err, sizeof(err)),
 			 -1);
+	snapshot_unref(s);
+}
+END_TEST
+
+/* An overlay blob over s: entries as given, in a buffer of its own. */
+static void *overlay_of(struct snapshot *s, const struct overlay_entry *e,
+			size_t n, size_t *len)
+{
+	struct overlay_header *h;
+
+	*len = overlay_size(n);
+	h = calloc(1, *len);
+	ck_assert_ptr_nonnull(h);
+	memcpy(h->magic, OVERLAY_MAGIC, 8);
+	h->version = OVERLAY_VERSION;
+	h->count = (uint32_t)n;
+	h->generation = s->pic.h->generation;
+	h->taken_sec = 1764000003;
+	h->taken_mono_ms = 4000;
+	memcpy(h + 1, e, n * sizeof(*e));
+	return h;
+}
+
+/* Parsed lines of a listing of s with the overlay o over it. */
+static json_t **listing_over(struct snapshot *s, const struct overlay *o,
+			     size_t *n)
+{
+	struct query_opts qo = {
+		.all = 1, .now_mono_ms = 4500, .interval_ms = 100, .overlay = o
+	};
+	struct query *q = query_new(&s->pic, &qo);
+	struct jbuf b = { 0 };
+	char *text;
+	json_t **v;
+
+	ck_assert_ptr_nonnull(q);
+	while (query_step(q, &b, 1 << 20) > 0)
+		;
+	query_free(q);
+	text = strndup(b.p, b.len);
+	ck_assert_ptr_nonnull(text);
+	schema_check_lines(text);
+	free(text);
+	v = lines_of(&b, n);
+	jbuf_free(&b);
+	return v;
+}
+
+static json_t *group_on(json_t **v, size_t n, int port)
+{
+	size_t i;
+
+	for (i = 1; i + 1 < n; i++) {
+		json_t *ep = json_object_get(v[i], "endpoint");
+
+		if (json_integer_value(json_object_get(ep, "port")) == port)
+			return v[i];
+	}
+	return NULL;
+}
+
+/*
+ * Between full dumps the listeners are as the overlay says: queues as
+ * they are now, a closed one gone, the rest of the picture as it was.
+ */
+START_TEST(an_overlay_gives_the_listeners_now)
+{
+	struct snapshot *s = sample("h");
+	const struct overlay_entry e[] = {
+		{ .rec = 0, .rqueue = 5, .wqueue = 128 },
+		{ .rec = 6, .flags = OVERLAY_F_GONE },
+	};
+	struct overlay o;
+	char err[160];
+	size_t len, n, plain;
+	void *blob = overlay_of(s, e, 2, &len);
+	json_t **v, *g, *q, **base;
+
+	ck_assert_int_eq(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	base = listing_over(s, NULL, &plain);
+	v = listing_over(s, &o, &n);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(v[0], "listeners_age_ms")),
+		500);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(v[0], "listeners_taken_at")),
+		"2025-11-24T16:00:03.000Z");
+	ck_assert_ptr_null(json_object_get(base[0], "listeners_age_ms"));
+	g = group_on(v, n, 22);
+	ck_assert_ptr_nonnull(g);
+	q = json_object_get(g, "accept_queue");
+	ck_assert_int_eq(json_integer_value(json_object_get(q, "len")), 5);
+	ck_assert_int_eq(json_integer_value(json_object_get(q, "max")), 128);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(
+			json_array_get(json_object_get(g, "sockets"), 0),
+			"rqueue")),
+		5);
+	/* its connections are the picture's */
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "connections")),
+			  2);
+	/* the closed listener had nothing else: its group is gone */
+	ck_assert_ptr_nonnull(group_on(base, plain, 8080));
+	ck_assert_ptr_null(group_on(v, n, 8080));
+	ck_assert_uint_eq(n, plain - 1);
+	/* a listener the overlay does not name is the picture's */
+	ck_assert_ptr_nonnull(group_on(v, n, 9090));
+	lines_free(v, n);
+	lines_free(base, plain);
+	free(blob);
+	snapshot_unref(s);
+}
+END_TEST
+
+/* An overlay is checked against the picture it claims to lie over. */
+START_TEST(overlays_that_do_not_fit_are_refused)
+{
+	struct snapshot *s = sample("h");
+	const struct overlay_entry ok[] = { { .rec = 0 }, { .rec = 3 } };
+	const struct overlay_entry unsorted[] = { { .rec = 3 }, { .rec = 0 } };
+	const struct overlay_entry connection[] = { { .rec = 1 } };
+	const struct overlay_entry outside[] = { { .rec = 1000 } };
+	struct overlay o;
+	struct overlay_header *h;
+	char err[160];
+	size_t len;
+	void *blob;
+
+	blob = overlay_of(s, ok, 2, &len);
+	ck_assert_int_eq(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	ck_assert_int_lt(
+		overlay_open(&o, blob, len - 1, &s->pic, err, sizeof(err)), 0);
+	h = blob;
+	h->generation++;
+	ck_assert_int_lt(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err, "another picture"));
+	h->generation--;
+	h->magic[0] = 'X';
+	ck_assert_int_lt(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	free(blob);
+	blob = overlay_of(s, unsorted, 2, &len);
+	ck_assert_int_lt(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err, "order"));
+	free(blob);
+	blob = overlay_of(s, connection, 1, &len);
+	ck_assert_int_lt(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	free(blob);
+	blob = overlay_of(s, outside, 1, &len);
+	ck_assert_int_lt(overlay_open(&o, blob, len, &s->pic, err, sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err, "no listener"));
+	free(blob);
 	snapshot_unref(s);
 }
 END_TEST
@@ -620,6 +954,9 @@ Suite *encode_suite(void)
 	tcase_add_test(tc, malformed_pictures_are_refused);
 	tcase_add_test(tc, filtered_listing_skips_groups);
 	tcase_add_test(tc, counts_and_summary_views);
+	tcase_add_test(tc, large_groups_are_counted_once);
+	tcase_add_test(tc, an_overlay_gives_the_listeners_now);
+	tcase_add_test(tc, overlays_that_do_not_fit_are_refused);
 	tcase_add_test(tc, records_validate_against_schema);
 	suite_add_tcase(s, tc);
 	return s;

@@ -63,6 +63,36 @@ START_TEST(picture_inputs_replayed)
 }
 END_TEST
 
+/*
+ * The recorded seeds are pictures of this version, made by the daemon:
+ * a seed the reader refuses would leave the fuzzer outside the format.
+ */
+START_TEST(recorded_seeds_are_pictures)
+{
+	static const char *const seeds[] = {
+		"tests/data/fuzz/picture/seed-recorded-namespace",
+		"tests/data/fuzz/picture/seed-recorded-large-group",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		FILE *f = fopen(seeds[i], "rb");
+		void *buf = aligned_alloc(8, 1 << 20);
+		size_t len;
+
+		ck_assert_msg(f != NULL, "cannot open %s", seeds[i]);
+		ck_assert_ptr_nonnull(buf);
+		len = fread(buf, 1, 1 << 20, f);
+		fclose(f);
+		ck_assert_msg(fuzz_picture_list(buf, len) == 1,
+			      "%s is not a picture of this version (remake "
+			      "it with sockwatchctl record)",
+			      seeds[i]);
+		free(buf);
+	}
+}
+END_TEST
+
 START_TEST(dump_inputs_replayed)
 {
 	ck_assert_uint_ge(replay("tests/data/fuzz/dump", fuzz_dump), 1);
@@ -78,6 +108,7 @@ Suite *fuzz_suite(void)
 	tcase_add_test(tc, proto_inputs_replayed);
 	tcase_add_test(tc, dump_inputs_replayed);
 	tcase_add_test(tc, picture_inputs_replayed);
+	tcase_add_test(tc, recorded_seeds_are_pictures);
 	suite_add_tcase(s, tc);
 	return s;
 }

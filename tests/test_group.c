@@ -28,6 +28,31 @@ static size_t add(struct host *h, const char *proto, const char *state,
 	return h->n++;
 }
 
+/*
+ * The groups of GROUP_TALLY_MIN connections or more, and only they, have
+ * counts, and those are their connections' counts.
+ */
+static void tallies_check(const struct grouping *g, const struct sock_rec *r)
+{
+	size_t i, k, t = 0;
+
+	for (i = 0; i < g->ngroups; i++) {
+		const struct sockgroup *gr = &g->groups[i];
+		uint32_t count[REC_NTALLY] = { 0 };
+
+		if (gr->nconn < GROUP_TALLY_MIN)
+			continue;
+		ck_assert_uint_lt(t, g->ntallies);
+		ck_assert_uint_eq(g->tallies[t].group, i);
+		for (k = 0; k < gr->nconn; k++)
+			count[rec_tally(
+				&r[g->order[gr->first + gr->nsock + k]])]++;
+		ck_assert_mem_eq(count, g->tallies[t].count, sizeof(count));
+		t++;
+	}
+	ck_assert_uint_eq(t, g->ntallies);
+}
+
 /* Groups, then checks that every record sits in exactly one group. */
 static void build(struct host *h)
 {
@@ -43,6 +68,7 @@ static void build(struct host *h)
 			ck_assert_uint_eq(g->nsock, 0);
 	}
 	ck_assert_uint_eq(total, h->n);
+	tallies_check(&h->g, h->r);
 	for (i = 0; i < h->n; i++)
 		seen[h->g.order[i]]++;
 	for (i = 0; i < h->n; i++)
@@ -434,6 +460,9 @@ START_TEST(many_sockets_scale)
 	ck_assert_uint_eq(g.groups[0].nconn, pairs);
 	ck_assert_uint_eq(g.groups[1].nconn, pairs);
 	ck_assert_int_eq(g.groups[1].local, 1);
+	ck_assert_uint_eq(g.ntallies, 2);
+	ck_assert_uint_eq(g.tallies[0].count[REC_T_ESTABLISHED], pairs);
+	tallies_check(&g, r);
 	group_free(&g);
 	free(r);
 }
@@ -446,10 +475,13 @@ static int cmp_idx(const void *a, const void *b, void *arg)
 	return order_cmp(&r[*(const uint32_t *)a], &r[*(const uint32_t *)b]);
 }
 
-/* The radix path against a comparison sort, on keys that vary little. */
-START_TEST(radix_order_matches_comparison_order)
+/*
+ * Both paths (insertion below 16 members, radix above) against a
+ * comparison sort, on keys that vary little.
+ */
+static void order_matches_comparison_order(size_t n)
 {
-	size_t n = 5000, i;
+	size_t i;
 	struct sock_rec *r = calloc(n, sizeof(*r));
 	uint32_t *a = malloc(n * sizeof(*a)), *b = malloc(n * sizeof(*b));
 	unsigned seed = 7;
@@ -468,10 +500,20 @@ START_TEST(radix_order_matches_comparison_order)
 	ck_assert_int_eq(order_sort(r, a, n), 0);
 	qsort_r(b, n, sizeof(*b), cmp_idx, r);
 	for (i = 0; i < n; i++)
-		ck_assert_int_eq(order_cmp(&r[a[i]], &r[b[i]]), 0);
+		ck_assert_msg(order_cmp(&r[a[i]], &r[b[i]]) == 0,
+			      "%zu members: %zu out of order", n, i);
 	free(r);
 	free(a);
 	free(b);
+}
+
+START_TEST(radix_order_matches_comparison_order)
+{
+	static const size_t sizes[] = { 1, 2, 15, 16, 17, 100, 5000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		order_matches_comparison_order(sizes[i]);
 }
 END_TEST
 

@@ -144,14 +144,18 @@ START_TEST(owners_found_and_named)
 {
 	struct procs *p;
 	struct procs_view v[4];
-	static const unsigned ino[] = { 1001, 1002 };
+	/* inodes that differ in every byte, for the index's sort */
+	static const unsigned ino[] = { 1001, 1002, 0x12345678, 0x00ff0003 };
 
 	fake_proc(100, "nginx", 5000, "0::/system.slice/nginx.service\n");
 	fake_proc(1, "systemd", 10, "0::/init.scope\n");
 	fake_fd(100, 3, 1001);
 	fake_fd(1, 40, 1001); /* socket activation: pid 1 holds it too */
 	fake_fd(1, 41, 1002);
-	dump_of(ino, 2);
+	fake_fd(100, 4, 1001); /* one process, one socket on two fds */
+	fake_fd(100, 5, 0x12345678);
+	fake_fd(1, 42, 0x00ff0003);
+	dump_of(ino, 4);
 	p = procs_open(root);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
@@ -163,7 +167,17 @@ START_TEST(owners_found_and_named)
 	ck_assert_str_eq(v[0].user, "root");
 	ck_assert_int_eq(v[1].pid, 1);
 	ck_assert_uint_eq(procs_owners(p, 1002, v, 4), 1);
+	ck_assert_uint_eq(procs_owners(p, 0x12345678, v, 4), 1);
+	ck_assert_int_eq(v[0].pid, 100);
+	ck_assert_uint_eq(procs_owners(p, 0x00ff0003, v, 4), 1);
+	ck_assert_int_eq(v[0].pid, 1);
 	ck_assert_uint_eq(procs_owners(p, 999, v, 4), 0);
+	ck_assert_uint_eq(procs_owners(p, 0x12345679, v, 4), 0);
+	/* the index goes once answered, and the next update makes it again */
+	procs_answered(p);
+	ck_assert_uint_eq(procs_owners(p, 1001, v, 4), 0);
+	ck_assert_int_eq(procs_update(p, recs, nrecs), 0);
+	ck_assert_uint_eq(procs_owners(p, 1001, v, 4), 2);
 	procs_close(p);
 }
 END_TEST

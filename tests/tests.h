@@ -6,6 +6,7 @@
 #include <check.h>
 
 Suite *group_suite(void);
+Suite *budget_suite(void);
 Suite *diag_suite(void);
 Suite *encode_suite(void);
 Suite *proto_suite(void);
