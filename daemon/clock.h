@@ -21,4 +21,13 @@ static inline uint64_t clock_mono_ms(void)
 	return clock_mono_us() / 1000u;
 }
 
+/* Wall-clock milliseconds since the epoch, for the times events carry. */
+static inline int64_t clock_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #endif

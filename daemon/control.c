@@ -19,6 +19,7 @@
 #include "encode.h"
 #include "fdpass.h"
 #include "filter.h"
+#include "hquery.h"
 #include "log.h"
 #include "proto.h"
 #include "query.h"
@@ -31,10 +32,11 @@
 #define CONTROL_ACCEPT_BUDGET 64 /* clients accepted in one turn */
 
 enum reply {
-	REPLY_NONE,  /* waiting for a request */
-	REPLY_FRESH, /* waiting for a picture taken from fresh_from_ms on */
-	REPLY_LIST,  /* streaming a listing */
-	REPLY_LAST,  /* the last record is in out */
+	REPLY_NONE,   /* waiting for a request */
+	REPLY_FRESH,  /* waiting for a picture taken from fresh_from_ms on */
+	REPLY_LIST,   /* streaming a listing or a history answer */
+	REPLY_EVENTS, /* subscribed: events as they come, until it leaves */
+	REPLY_LAST,   /* the last record is in out */
 };
 
 struct client {
@@ -50,7 +52,9 @@ struct client {
 	size_t out_off;
 	struct snap *snap; /* held while streaming */
 	struct query *query;
-	struct filter *filter; /* of the list request under way, or NULL */
+	struct hquery *hquery; /* a history answer under way */
+	struct events_sub sub; /* while REPLY_EVENTS */
+	struct filter *filter; /* of the request under way, or NULL */
 	uint64_t since_ms;     /* last request read or bytes written */
 	uint64_t fresh_from_ms;
 	enum proto_cmd fresh_cmd; /* what a fresh picture is wanted for */
@@ -106,6 +110,10 @@ static void client_end_reply(struct client *c)
 		jbuf_free(&c->out);
 	query_free(c->query);
 	c->query = NULL;
+	hquery_free(c->hquery);
+	c->hquery = NULL;
+	if (c->reply == REPLY_EVENTS)
+		events_unsubscribe(c->ctl->feed->events, &c->sub);
 	snap_unref(c->snap);
 	c->snap = NULL;
 	filter_free(c->filter);
@@ -214,26 +222,15 @@ static void control_ask_fresh(struct control *ctl, int full_view)
 
 static void client_when_fresh(struct control *ctl, struct client *c,
 			      const struct proto_request *req);
+static int client_filter(struct control *ctl, struct client *c,
+			 const struct proto_request *req);
 
 static void handle_list(struct control *ctl, struct client *c,
 			struct proto_request *req)
 {
-	struct filter_error err;
-
 	c->view = req->view;
-	if (req->filter) {
-		c->filter = filter_parse(req->filter, &err);
-		if (!c->filter) {
-			ctl->request_errors++;
-			if (errno == ENOMEM)
-				proto_error(&c->out, PROTO_INTERNAL,
-					    "out of memory");
-			else
-				proto_filter_error(&c->out, &err);
-			c->reply = REPLY_LAST;
-			return;
-		}
-	}
+	if (client_filter(ctl, c, req) < 0)
+		return;
 	client_when_fresh(ctl, c, req);
 }
 
@@ -291,6 +288,25 @@ static const char *control_attribution(const struct ipc_status *st, int counts,
 	return "partial";
 }
 
+static void control_status_events(const struct control *ctl,
+				  struct proto_status *st)
+{
+	struct events_stats es;
+
+	if (!ctl->feed->events)
+		return;
+	events_stats(ctl->feed->events, &es);
+	st->has_events = 1;
+	st->destroy_events = es.destroy_events;
+	st->subscribers = es.subscribers;
+	st->events = es.events;
+	st->event_overruns = es.kernel_overruns;
+	st->events_lost = es.kernel_lost;
+	st->history_entries = es.history_entries;
+	st->history_capacity = es.history_capacity;
+	st->history_bytes = es.history_bytes;
+}
+
 static void handle_status(struct control *ctl, struct client *c,
 			  struct proto_request *req)
 {
@@ -329,6 +345,7 @@ static void handle_status(struct control *ctl, struct client *c,
 	(void)req;
 	st.attribution = control_attribution(ps, c->all, note, sizeof(note),
 					     &st.attribution_note);
+	control_status_events(ctl, &st);
 	if (s) {
 		st.sockets = s->pic.n;
 		st.groups = s->pic.ngroups;
@@ -345,11 +362,122 @@ static void handle_record(struct control *ctl, struct client *c,
 	client_when_fresh(ctl, c, req);
 }
 
+/* The request's filter into c->filter; 0, or -1 with the error sent. */
+static int client_filter(struct control *ctl, struct client *c,
+			 const struct proto_request *req)
+{
+	struct filter_error err;
+
+	if (!req->filter)
+		return 0;
+	c->filter = filter_parse(req->filter, &err);
+	if (c->filter)
+		return 0;
+	ctl->request_errors++;
+	if (errno == ENOMEM)
+		proto_error(&c->out, PROTO_INTERNAL, "out of memory");
+	else
+		proto_filter_error(&c->out, &err);
+	c->reply = REPLY_LAST;
+	return -1;
+}
+
+/* Events have more for c to read: its fd is watched for writing. */
+static void client_wake(void *ctx)
+{
+	struct client *c = ctx;
+	short ev = POLLOUT;
+
+	if (!c->eof && c->in.len <= PROTO_MAX_LINE)
+		ev |= POLLIN;
+	loop_watch(c->ctl->loop, c->fd, ev);
+}
+
+static const char *control_host(const struct control *ctl)
+{
+	const struct snap *s = ctl->feed->current;
+
+	return s ? picture_str(&s->pic, s->pic.h->host) : "";
+}
+
+/*
+ * A subscriber holds the room of a whole queue from the start, as a
+ * listing does; past --client-memory it is told to come back.
+ */
+static void handle_events(struct control *ctl, struct client *c,
+			  struct proto_request *req)
+{
+	struct events *ev = ctl->feed->events;
+
+	if (client_filter(ctl, c, req) < 0)
+		return;
+	if (ctl->mem + CONTROL_OUT_MAX > ctl->opts.client_memory) {
+		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+				   "the clients' memory is in use; try again "
+				   "later");
+		return;
+	}
+	c->sub = (struct events_sub){ .filter = c->filter,
+				      .all = c->all,
+				      .uid = (uint32_t)c->cred.uid,
+				      .out = &c->out,
+				      .out_off = &c->out_off,
+				      .wake = client_wake,
+				      .ctx = c };
+	if (events_subscribe(ev, &c->sub) < 0) {
+		client_reply_error(ctl, c, PROTO_UNAVAILABLE,
+				   "too many event subscribers "
+				   "(--max-subscribers); try again later");
+		return;
+	}
+	c->reply = REPLY_EVENTS;
+	c->admitted = 1;
+	jbuf_puts(&c->out, "{\"type\":\"events\",\"schema\":\"" ENCODE_SCHEMA
+			   "\",\"host\":");
+	jbuf_str(&c->out, control_host(ctl));
+	jbuf_puts(&c->out,
+		  c->all ? ",\"processes\":\"all\"" : ",\"processes\":\"own\"");
+	jbuf_puts(&c->out, events_kernel(ev) ? ",\"kernel\":true}\n"
+					     : ",\"kernel\":false}\n");
+}
+
+static void handle_history(struct control *ctl, struct client *c,
+			   struct proto_request *req)
+{
+	struct snap *s = ctl->feed->current;
+	int64_t now = clock_real_ms();
+	struct hquery_opts qo = {
+		.all = c->all,
+		.uid = (uint32_t)c->cred.uid,
+		.counts = req->view == PROTO_VIEW_COUNTS,
+		.host = control_host(ctl),
+	};
+
+	if (client_filter(ctl, c, req) < 0)
+		return;
+	if (req->since_ms)
+		qo.since_ms = req->since_ms < (uint64_t)now
+				      ? now - (int64_t)req->since_ms
+				      : 1;
+	c->snap = s ? snap_ref(s) : NULL; /* names devices, to the end */
+	qo.filter = c->filter;
+	qo.names = s ? &s->pic : NULL;
+	c->hquery = hquery_new(events_history(ctl->feed->events), &qo);
+	if (!c->hquery) {
+		client_end_reply(c);
+		client_reply_error(ctl, c, PROTO_INTERNAL, "out of memory");
+		return;
+	}
+	c->reply = REPLY_LIST;
+}
+
 /* The handlers; lib/proto.c's table says what each command may carry. */
 static const struct command commands[] = {
 	{ PROTO_CMD_LIST, handle_list },
 	{ PROTO_CMD_STATUS, handle_status },
 	{ PROTO_CMD_RECORD, handle_record },
+	{ PROTO_CMD_EVENTS, handle_events },
+	{ PROTO_CMD_HISTORY, handle_history },
 };
 
 /* One request line: checked by proto_parse, then its command's handler. */
@@ -467,7 +595,8 @@ static void client_account(struct client *c)
 	size_t out = c->admitted && c->out.cap < CONTROL_OUT_MAX
 			     ? CONTROL_OUT_MAX
 			     : c->out.cap;
-	size_t now = sizeof(*c) + c->in.cap + out + query_memory(c->query);
+	size_t now = sizeof(*c) + c->in.cap + out + query_memory(c->query) +
+		     hquery_memory(c->hquery);
 
 	c->ctl->mem = c->ctl->mem - c->footprint + now;
 	c->footprint = now;
@@ -529,7 +658,10 @@ static void client_flush(struct control *ctl, struct client *c)
 		return;
 	if (ret > 0 && c->reply == REPLY_LIST) {
 		/* half: one member more must not double the buffer */
-		int more = query_step(c->query, &c->out, CONTROL_OUT_MAX / 2);
+		int more = c->hquery ? hquery_step(c->hquery, &c->out,
+						   CONTROL_OUT_MAX / 2)
+				     : query_step(c->query, &c->out,
+						  CONTROL_OUT_MAX / 2);
 
 		if (more < 0)
 			ret = -1; /* no end record: the client sees a torn reply
@@ -539,6 +671,8 @@ static void client_flush(struct control *ctl, struct client *c)
 		if (ret > 0)
 			ret = client_send(c);
 	}
+	if (ret > 0 && c->reply == REPLY_EVENTS)
+		events_drained(ctl->feed->events, &c->sub);
 	if (ret > 0 && c->reply == REPLY_LAST && c->out.len == 0) {
 		client_end_reply(c);
 		client_next(ctl, c);
@@ -600,6 +734,9 @@ static void client_ready(void *ctx, int fd, short revents)
 	(void)fd;
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		client_read(c);
+	/* a subscriber that hung up may have nothing sent to notice it by */
+	if ((revents & (POLLHUP | POLLERR)) && c->reply == REPLY_EVENTS)
+		c->dead = 1;
 	if (!c->dead) {
 		client_next(c->ctl, c);
 		client_flush(c->ctl, c);
@@ -838,6 +975,8 @@ void control_sweep(struct control *ctl)
 		if (c->reply == REPLY_FRESH || c->mem_wait ||
 		    now - c->since_ms < ctl->opts.timeout_ms)
 			continue;
+		if (c->reply == REPLY_EVENTS && c->out.len == c->out_off)
+			continue; /* waiting for events, not stalled */
 		log_debug("closing client pid %ld: %s", (long)c->cred.pid,
 			  c->reply == REPLY_NONE ? "idle" : "not reading");
 		c->dead = 1;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "events.h"
 #include "ipc.h"
 #include "loop.h"
 #include "snap.h"
@@ -29,6 +30,7 @@ struct control_opts {
 struct control_feed {
 	struct snap *current; /* NULL until the first picture */
 	struct ipc_status st; /* from the poller's last message */
+	struct events *events;
 	/* asks the poller for a picture; full_view: for one who sees all */
 	void (*ask_fresh)(void *ctx, int full_view);
 	void *ctx;

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "destroy.h"
 #include "log.h"
 #include "mem.h"
 #include "poller.h"
@@ -29,7 +30,13 @@
 #define DEFAULT_FRESH_MIN_MS 250
 #define DEFAULT_CLIENT_MEMORY_MIB 64
 #define DEFAULT_MAX_PER_USER 32
-#define DEFAULT_CPU_BUDGET 5 /* percent of one core */
+#define DEFAULT_CPU_BUDGET 5	    /* percent of one core */
+#define DEFAULT_HISTORY_SIZE 100000 /* closed connections */
+#define MAX_HISTORY_SIZE 10000000
+#define DEFAULT_MAX_SUBSCRIBERS 64
+#define DEFAULT_EVENT_BUFFER_KIB                                               \
+	8192 /* the destroy socket's, in the kernel                            \
+	      */
 
 /* Everything the daemon holds; the one place with mutable global state. */
 struct daemon {
@@ -48,6 +55,10 @@ struct daemon {
 	unsigned max_per_user;
 	unsigned cpu_budget;
 	const char *user; /* the server's, when started as root */
+	unsigned history_size;
+	unsigned max_subscribers;
+	unsigned event_buffer_kib;
+	struct destroy *destroy; /* the kernel's closes, for the server */
 };
 
 static void usage(FILE *f)
@@ -62,6 +73,9 @@ static void usage(FILE *f)
 		"                  [-M|--client-memory MIB] "
 		"[-U|--max-clients-per-user N]\n"
 		"                  [-c|--cpu-budget PCT] [-P|--no-processes]\n"
+		"                  [-H|--history-size N] "
+		"[-S|--max-subscribers N]\n"
+		"                  [-E|--event-buffer KIB]\n"
 		"                  [-h|--help] [-V|--version]\n"
 		"\n"
 		"Polls the kernel's TCP and UDP sockets with sock_diag and "
@@ -103,11 +117,20 @@ static void usage(FILE *f)
 		"aside (default %d)\n"
 		"  -P, --no-processes       do not tell which processes hold "
 		"the sockets\n"
+		"  -H, --history-size N     closed connections remembered "
+		"(default %d)\n"
+		"  -S, --max-subscribers N  clients streaming events at once "
+		"(default %d)\n"
+		"  -E, --event-buffer KIB   the kernel's buffer of socket "
+		"events\n"
+		"                           (default %d)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n",
 		DEFAULT_INTERVAL_MS, DEFAULT_CPU_BUDGET, DEFAULT_SOCKET,
 		DEFAULT_TIMEOUT_MS, DEFAULT_FRESH_MIN_MS,
-		DEFAULT_CLIENT_MEMORY_MIB, DEFAULT_MAX_PER_USER);
+		DEFAULT_CLIENT_MEMORY_MIB, DEFAULT_MAX_PER_USER,
+		DEFAULT_HISTORY_SIZE, DEFAULT_MAX_SUBSCRIBERS,
+		DEFAULT_EVENT_BUFFER_KIB);
 }
 
 /* A whole number from lo to hi, or the option's error and exit 2. */
@@ -192,14 +215,17 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "client-memory", required_argument, NULL, 'M' },
 		{ "max-clients-per-user", required_argument, NULL, 'U' },
 		{ "cpu-budget", required_argument, NULL, 'c' },
+		{ "history-size", required_argument, NULL, 'H' },
+		{ "max-subscribers", required_argument, NULL, 'S' },
+		{ "event-buffer", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:M:U:c:hV", opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:s:l:t:Pg:m:u:f:M:U:c:H:S:E:hV",
+				opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			d->interval_ms =
@@ -251,6 +277,19 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			d->max_per_user =
 				parse_num("--max-clients-per-user", optarg, 1,
 					  CONTROL_MAX_CLIENTS);
+			break;
+		case 'H':
+			d->history_size = parse_num("--history-size", optarg, 1,
+						    MAX_HISTORY_SIZE);
+			break;
+		case 'S':
+			d->max_subscribers =
+				parse_num("--max-subscribers", optarg, 1,
+					  CONTROL_MAX_CLIENTS);
+			break;
+		case 'E':
+			d->event_buffer_kib =
+				parse_num("--event-buffer", optarg, 1, 1048576);
 			break;
 		case 'h':
 			usage(stdout);
@@ -334,6 +373,9 @@ static void daemon_server(struct daemon *d, int ipc, const struct privs_user *u)
 			     .server_pid = getpid(),
 			     .client_memory = d->client_memory,
 			     .max_per_user = d->max_per_user },
+		.destroy = d->destroy,
+		.events = { .history_size = d->history_size,
+			    .max_subscribers = d->max_subscribers },
 	};
 
 	/* the node is the poller's to remove; the server only listens */
@@ -342,6 +384,31 @@ static void daemon_server(struct daemon *d, int ipc, const struct privs_user *u)
 		d->sockfile.dir_fd = -1;
 	}
 	exit(server_main(&so));
+}
+
+/*
+ * The kernel's destroy multicast, opened while the daemon may still
+ * force its receive buffer past rmem_max (CAP_NET_ADMIN, root's): the
+ * server, which reads it, never could. Joining needs no privilege.
+ */
+static void daemon_destroy(struct daemon *d)
+{
+	int want = (int)(d->event_buffer_kib > INT_MAX / 1024
+				 ? INT_MAX
+				 : d->event_buffer_kib * 1024);
+
+	d->destroy = destroy_open(want);
+	if (!d->destroy) {
+		log_warnx("cannot read the kernel's socket destroy events "
+			  "(%s): closes are told from pictures only",
+			  strerror(errno));
+		return;
+	}
+	if (destroy_rcvbuf(d->destroy) < want)
+		log_notice("the kernel's buffer of socket events is %d "
+			   "bytes, not the %d asked (net.core.rmem_max; "
+			   "CAP_NET_ADMIN may force it)",
+			   destroy_rcvbuf(d->destroy), want);
 }
 
 /*
@@ -368,6 +435,8 @@ static int daemon_fork(struct daemon *d, struct poller_opts *po)
 		daemon_server(d, sp[1], &u);
 	}
 	close(sp[1]);
+	destroy_close(d->destroy); /* the server's to read */
+	d->destroy = NULL;
 	close(d->listen_fd); /* the poller never reads a client byte */
 	d->listen_fd = -1;
 	d->sockfile.fd = -1;
@@ -385,6 +454,9 @@ int main(int argc, char **argv)
 		.client_memory = (size_t)DEFAULT_CLIENT_MEMORY_MIB << 20,
 		.max_per_user = DEFAULT_MAX_PER_USER,
 		.cpu_budget = DEFAULT_CPU_BUDGET,
+		.history_size = DEFAULT_HISTORY_SIZE,
+		.max_subscribers = DEFAULT_MAX_SUBSCRIBERS,
+		.event_buffer_kib = DEFAULT_EVENT_BUFFER_KIB,
 		.log_level = LOG_L_INFO,
 		.attribute = 1,
 		.socket_mode = 0660,
@@ -402,6 +474,7 @@ int main(int argc, char **argv)
 	daemon_fd_limit();
 	daemon_signals();
 	daemon_listen(&d);
+	daemon_destroy(&d);
 	daemon_fork(&d, &po);
 	po.interval_ms = d.interval_ms;
 	po.fresh_min_ms = d.fresh_min_ms;

@@ -50,9 +50,13 @@ static const int sandbox_calls[] = {
 	SCMP_SYS(getegid),
 	SCMP_SYS(futex),
 	SCMP_SYS(getrandom),
+	/* glibc's qsort asks how much memory the machine has, once */
+	SCMP_SYS(sysinfo),
 	/* signals it takes through its signalfd, and dying */
 	SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn),
+	/* a poll stopped (SIGSTOP, a cgroup freezer) resumes through it */
+	SCMP_SYS(restart_syscall),
 	SCMP_SYS(exit),
 	SCMP_SYS(exit_group),
 };

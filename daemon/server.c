@@ -38,13 +38,21 @@ struct server {
 	uint64_t last_sweep_ms;
 };
 
+static void server_ask_fresh(void *ctx, int full_view);
+
+/* Events lost: a picture is wanted, as for a client of no privilege. */
+static void server_events_fresh(void *ctx)
+{
+	server_ask_fresh(ctx, 0);
+}
+
 static void server_ask_fresh(void *ctx, int full_view)
 {
 	struct server *sv = ctx;
 	struct ipc_msg m = { .type = IPC_FRESH,
 			     .flags = full_view ? IPC_FRESH_FULL_VIEW : 0 };
 
-	if (ipc_send(sv->o->ipc, &m, -1) < 0)
+	if (ipc_send(sv->o->ipc, &m, -1) < 0 && errno != EPIPE)
 		log_warnx("asking the poller for a picture: %s",
 			  strerror(errno));
 }
@@ -63,6 +71,8 @@ static int server_take(struct server *sv, int fd)
 	snap_unref(sv->feed.current);
 	sv->feed.current = s;
 	sv->overlay_refused = 0;
+	if (sv->feed.events)
+		events_picture(sv->feed.events, s);
 	return 0;
 }
 
@@ -85,6 +95,8 @@ static void server_overlay(struct server *sv, int fd)
 	}
 	snap_unref(sv->feed.current);
 	sv->feed.current = s;
+	if (sv->feed.events)
+		events_overlay(sv->feed.events, s);
 }
 
 static void server_start_serving(struct server *sv)
@@ -184,6 +196,11 @@ static void server_setup(struct server *sv)
 	tzset();
 	if (sv->o->user.note[0])
 		log_notice("%s", sv->o->user.note);
+	sv->o->events.ask_fresh = server_events_fresh;
+	sv->o->events.ctx = sv;
+	sv->feed.events = events_new(sv->loop, sv->o->destroy, &sv->o->events);
+	if (!sv->feed.events)
+		fatal("server: no memory for events: %s", strerror(errno));
 	if (privs_server(&sv->o->user, err, sizeof(err)) < 0 ||
 	    sandbox_server(err, sizeof(err)) < 0)
 		fatal("server: %s", err);
@@ -211,6 +228,7 @@ int server_main(struct server_opts *o)
 		mem_trim(now);
 	}
 	control_free(sv.ctl);
+	events_free(sv.feed.events);
 	snap_unref(sv.feed.current);
 	loop_free(sv.loop);
 	close(sv.sig_fd);

@@ -4,6 +4,8 @@
 #define SOCKWATCHD_SERVER_H
 
 #include "control.h"
+#include "destroy.h"
+#include "events.h"
 #include "privs.h"
 
 struct server_opts {
@@ -11,6 +13,8 @@ struct server_opts {
 	int ipc; /* to the poller */
 	struct privs_user user;
 	struct control_opts control;
+	struct destroy *destroy; /* the kernel's closes, or NULL */
+	struct events_opts events;
 };
 
 /*

@@ -169,6 +169,8 @@ static void diag_fill(struct sock_rec *r, const struct inet_diag_msg *m,
 	r->wqueue = m->idiag_wqueue;
 	r->cookie =
 		(uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+	if (m->idiag_timer == 3 || m->idiag_state == REC_SYN_RECV)
+		r->flags |= REC_F_MINI;
 	memcpy(r->laddr, m->id.idiag_src, alen);
 	memcpy(r->raddr, m->id.idiag_dst, alen);
 }

@@ -104,9 +104,8 @@ static char *put_word(char *p, const char *w)
 }
 
 /* A device as JSON: its name, "ifN" once gone, null when unbound. */
-static void put_dev(struct jbuf *b, const struct picture *p, uint32_t ifindex)
+static void put_dev_named(struct jbuf *b, uint32_t ifindex, const char *name)
 {
-	const char *name = ifindex ? picture_dev_name(p, ifindex) : NULL;
 	char num[16];
 
 	if (!ifindex) {
@@ -118,6 +117,12 @@ static void put_dev(struct jbuf *b, const struct picture *p, uint32_t ifindex)
 		name = num;
 	}
 	jbuf_str(b, name);
+}
+
+static void put_dev(struct jbuf *b, const struct picture *p, uint32_t ifindex)
+{
+	put_dev_named(b, ifindex,
+		      ifindex ? picture_dev_name(p, ifindex) : NULL);
 }
 
 static void put_optional(struct jbuf *b, const char *key, const char *s)
@@ -263,8 +268,8 @@ static void put_queue(struct jbuf *b, const struct encode_sum *s)
 	jbuf_put(b, "}", 1);
 }
 
-static void put_group_endpoint(struct jbuf *b, const struct picture *p,
-			       const struct endpoint *ep)
+static void put_endpoint_named(struct jbuf *b, const struct endpoint *ep,
+			       const char *dev)
 {
 	jbuf_puts(b, ",\"endpoint\":{\"family\":\"");
 	jbuf_puts(b, family_word(ep->family));
@@ -276,8 +281,15 @@ static void put_group_endpoint(struct jbuf *b, const struct picture *p,
 	jbuf_puts(b, "\",\"port\":");
 	jbuf_u64(b, ep->port);
 	jbuf_puts(b, ",\"dev\":");
-	put_dev(b, p, ep->ifindex);
+	put_dev_named(b, ep->ifindex, dev);
 	jbuf_put(b, "}", 1);
+}
+
+static void put_group_endpoint(struct jbuf *b, const struct picture *p,
+			       const struct endpoint *ep)
+{
+	put_endpoint_named(
+		b, ep, ep->ifindex ? picture_dev_name(p, ep->ifindex) : NULL);
 }
 
 static void put_group(struct jbuf *b, const struct picture *p,
@@ -420,4 +432,223 @@ void encode_end(struct jbuf *b, size_t count, const struct encode_totals *t)
 	jbuf_puts(b, ",\"udp\":");
 	jbuf_u64(b, t->udp);
 	jbuf_puts(b, "}}\n");
+}
+
+/* A CLOCK_REALTIME time in milliseconds as RFC 3339, or null for 0. */
+static void encode_time_ms(struct jbuf *b, int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0) {
+		jbuf_puts(b, "null");
+		return;
+	}
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	encode_time(b, &ts);
+}
+
+static void put_eproc(struct jbuf *b, const struct event_proc *pr)
+{
+	jbuf_puts(b, "{\"pid\":");
+	jbuf_u64(b, (uint64_t)(uint32_t)pr->pid);
+	jbuf_puts(b, ",\"comm\":");
+	jbuf_str(b, pr->comm ? pr->comm : "");
+	put_optional(b, "user", pr->user);
+	put_optional(b, "unit", pr->unit);
+	put_optional(b, "container", pr->container);
+	jbuf_put(b, "}", 1);
+}
+
+/* ,"processes":[...], those of uid only when uid is given. */
+static void put_eprocs(struct jbuf *b, const struct event_proc *procs, size_t n,
+		       const uint32_t *uid)
+{
+	size_t i, listed = 0;
+
+	jbuf_puts(b, ",\"processes\":[");
+	for (i = 0; i < n; i++) {
+		if (uid && procs[i].uid != *uid)
+			continue;
+		if (listed++)
+			jbuf_put(b, ",", 1);
+		put_eproc(b, &procs[i]);
+	}
+	jbuf_put(b, "]", 1);
+}
+
+static void put_ends(struct jbuf *b, const struct sock_rec *r, const char *dev)
+{
+	char *c;
+
+	if (jbuf_reserve(b, SOCKET_JSON_MAX) < 0)
+		return;
+	c = b->p + b->len;
+	c = CAT(c, "\"proto\":");
+	c = put_word(c, proto_word(r->proto));
+	c = CAT(c, ",\"family\":");
+	c = put_word(c, family_word(r->family));
+	c = CAT(c, ",\"local\":");
+	c = put_endpoint(c, r->family, r->laddr, r->lport);
+	c = CAT(c, ",\"remote\":");
+	c = put_endpoint(c, r->family, r->raddr, r->rport);
+	c = CAT(c, ",\"cookie\":\"");
+	c = put_hex(c, r->cookie);
+	c = CAT(c, "\",\"dev\":");
+	b->len = (size_t)(c - b->p);
+	put_dev_named(b, r->ifindex, dev);
+}
+
+static void put_tcp(struct jbuf *b, const struct destroy_tcp *t)
+{
+	jbuf_puts(b, ",\"tcp\":{\"bytes_acked\":");
+	jbuf_u64(b, t->bytes_acked);
+	jbuf_puts(b, ",\"bytes_received\":");
+	jbuf_u64(b, t->bytes_received);
+	jbuf_puts(b, ",\"segs_out\":");
+	jbuf_u64(b, t->segs_out);
+	jbuf_puts(b, ",\"segs_in\":");
+	jbuf_u64(b, t->segs_in);
+	jbuf_puts(b, ",\"total_retrans\":");
+	jbuf_u64(b, t->total_retrans);
+	jbuf_puts(b, ",\"rtt_us\":");
+	jbuf_u64(b, t->rtt_us);
+	jbuf_put(b, "}", 1);
+}
+
+/* ,"duration_ms":N, null when the start is unknown. */
+static void put_duration(struct jbuf *b, int64_t from_ms, int64_t to_ms)
+{
+	jbuf_puts(b, ",\"duration_ms\":");
+	if (from_ms <= 0)
+		jbuf_puts(b, "null");
+	else
+		jbuf_u64(b, to_ms > from_ms ? (uint64_t)(to_ms - from_ms) : 0);
+}
+
+static void put_event_group(struct jbuf *b, const struct event *ev,
+			    const uint32_t *uid)
+{
+	int listen = ev->group.role == GROUP_LISTEN;
+
+	jbuf_puts(b, ",\"group\":{\"role\":\"");
+	jbuf_puts(b, listen ? "listen" : "outbound");
+	jbuf_puts(b, "\",\"proto\":\"");
+	jbuf_puts(b, proto_word(ev->group.proto));
+	jbuf_put(b, "\"", 1);
+	put_endpoint_named(b, &ev->group, ev->group_dev);
+	if (listen)
+		put_eprocs(b, ev->gprocs, ev->ngprocs, uid);
+	jbuf_put(b, "}", 1);
+}
+
+void encode_event(struct jbuf *b, const struct event *ev, const uint32_t *uid)
+{
+	int closed = ev->kind == EVENT_CLOSE || ev->kind == EVENT_UNLISTEN;
+
+	jbuf_puts(b, "{\"type\":\"event\",\"event\":\"");
+	jbuf_puts(b, event_kind_word(ev->kind));
+	jbuf_puts(b, "\",\"at\":");
+	encode_time_ms(b, ev->at_ms);
+	jbuf_puts(b, ev->source == EVENT_SRC_KERNEL ? ",\"source\":\"kernel\","
+						    : ",\"source\":\"poll\",");
+	put_ends(b, &ev->rec, ev->dev);
+	jbuf_puts(b, ",\"state\":\"");
+	jbuf_puts(b, closed ? "close" : count_words[rec_tally(&ev->rec)]);
+	jbuf_put(b, "\"", 1);
+	if (ev->kind == EVENT_OVERFLOW) {
+		struct encode_sum s = { .qlen = ev->rec.rqueue,
+					.qmax = ev->rec.wqueue };
+
+		put_queue(b, &s);
+	}
+	put_event_group(b, ev, uid);
+	put_eprocs(b, ev->procs, ev->nprocs, uid);
+	jbuf_puts(b, ",\"first_seen\":");
+	encode_time_ms(b, ev->first_seen_ms);
+	put_duration(b, closed ? ev->first_seen_ms : 0, ev->at_ms);
+	if (ev->has_tcp)
+		put_tcp(b, &ev->tcp);
+	jbuf_puts(b, "}\n");
+}
+
+void encode_lost(struct jbuf *b, uint64_t count, const char *reason)
+{
+	jbuf_puts(b, "{\"type\":\"lost\",\"count\":");
+	jbuf_u64(b, count);
+	jbuf_puts(b, ",\"reason\":");
+	jbuf_str(b, reason);
+	jbuf_puts(b, "}\n");
+}
+
+void encode_history_header(struct jbuf *b, const struct encode_history *h)
+{
+	jbuf_puts(b, "{\"type\":\"history\",\"schema\":\"" ENCODE_SCHEMA "\"");
+	jbuf_puts(b, ",\"host\":");
+	jbuf_str(b, h->host ? h->host : "");
+	jbuf_puts(b, ",\"since\":");
+	encode_time_ms(b, h->since_ms);
+	jbuf_puts(b, ",\"complete_since\":");
+	encode_time_ms(b, h->complete_ms);
+	jbuf_puts(b, ",\"entries\":");
+	jbuf_u64(b, h->entries);
+	jbuf_puts(b, ",\"capacity\":");
+	jbuf_u64(b, h->capacity);
+	jbuf_puts(b, h->all ? ",\"processes\":\"all\"}\n"
+			    : ",\"processes\":\"own\"}\n");
+}
+
+/* A duration in ms, null when none is known. */
+static void put_ms_or_null(struct jbuf *b, int64_t ms)
+{
+	if (ms < 0)
+		jbuf_puts(b, "null");
+	else
+		jbuf_u64(b, (uint64_t)ms);
+}
+
+void encode_closed_head(struct jbuf *b, const struct endpoint *ep,
+			const char *dev, const struct encode_closed_sum *s,
+			int members)
+{
+	jbuf_puts(b, "{\"type\":\"closed_group\",\"role\":\"");
+	jbuf_puts(b, ep->role == GROUP_LISTEN ? "listen" : "outbound");
+	jbuf_puts(b, "\",\"proto\":\"");
+	jbuf_puts(b, proto_word(ep->proto));
+	jbuf_put(b, "\"", 1);
+	put_endpoint_named(b, ep, dev);
+	jbuf_puts(b, ",\"closed\":");
+	jbuf_u64(b, s->closed);
+	jbuf_puts(b, ",\"bytes_acked\":");
+	jbuf_u64(b, s->bytes_acked);
+	jbuf_puts(b, ",\"bytes_received\":");
+	jbuf_u64(b, s->bytes_received);
+	jbuf_puts(b, ",\"duration_ms\":{\"median\":");
+	put_ms_or_null(b, s->median_ms);
+	jbuf_puts(b, ",\"p99\":");
+	put_ms_or_null(b, s->p99_ms);
+	jbuf_puts(b, members ? "},\"connections\":[" : "}}\n");
+}
+
+void encode_closed(struct jbuf *b, const struct event *ev, const uint32_t *uid,
+		   int first)
+{
+	if (!first)
+		jbuf_put(b, ",", 1);
+	jbuf_put(b, "{", 1);
+	put_ends(b, &ev->rec, ev->dev);
+	jbuf_puts(b, ",\"opened_at\":");
+	encode_time_ms(b, ev->first_seen_ms);
+	jbuf_puts(b, ",\"closed_at\":");
+	encode_time_ms(b, ev->at_ms);
+	put_duration(b, ev->first_seen_ms, ev->at_ms);
+	if (ev->has_tcp)
+		put_tcp(b, &ev->tcp);
+	put_eprocs(b, ev->procs, ev->nprocs, uid);
+	jbuf_put(b, "}", 1);
+}
+
+void encode_closed_tail(struct jbuf *b)
+{
+	jbuf_puts(b, "]}\n");
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "jbuf.h"
 #include "overlay.h"
 #include "picture.h"
@@ -81,5 +82,51 @@ struct encode_totals {
 
 /* Appends the end record: count group records were sent. */
 void encode_end(struct jbuf *b, size_t count, const struct encode_totals *t);
+
+/*
+ * Appends an event record; its processes and its group's are only
+ * uid's when uid is given.
+ */
+void encode_event(struct jbuf *b, const struct event *ev, const uint32_t *uid);
+
+/* Appends a lost record: count events a reader did not get, and why. */
+void encode_lost(struct jbuf *b, uint64_t count, const char *reason);
+
+/* What a history answer's first record says of the log. */
+struct encode_history {
+	const char *host;
+	int64_t since_ms;    /* asked from; 0: all */
+	int64_t complete_ms; /* the log holds every close since */
+	uint64_t entries;
+	uint64_t capacity;
+	int all;
+};
+
+/* Appends the history record that begins a history answer. */
+void encode_history_header(struct jbuf *b, const struct encode_history *h);
+
+/* A group's closed connections, summed. Durations: -1 when unknown. */
+struct encode_closed_sum {
+	uint64_t closed;
+	uint64_t bytes_acked;
+	uint64_t bytes_received;
+	int64_t median_ms;
+	int64_t p99_ms;
+};
+
+/*
+ * Appends a closed_group record's head (dev: the group's device name);
+ * with members, "connections":[ for them to follow, else it is whole.
+ */
+void encode_closed_head(struct jbuf *b, const struct endpoint *ep,
+			const char *dev, const struct encode_closed_sum *s,
+			int members);
+
+/* Appends the closed connection of ev as a member of its group. */
+void encode_closed(struct jbuf *b, const struct event *ev, const uint32_t *uid,
+		   int first);
+
+/* Appends the end of a closed_group record with members. */
+void encode_closed_tail(struct jbuf *b);
 
 #endif

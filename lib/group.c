@@ -516,3 +516,65 @@ void group_free(struct grouping *g)
 	free(g->tallies);
 	memset(g, 0, sizeof(*g));
 }
+
+uint32_t group_find(const struct sockgroup *groups, size_t n,
+		    const struct endpoint *ep)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = ep_cmp(&groups[mid].ep, ep);
+
+		if (!c)
+			return (uint32_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return GROUP_NONE;
+}
+
+/* gb_serve's rule over sorted groups: exact address, then the wildcard. */
+static uint32_t group_serving(const struct sockgroup *groups, size_t n,
+			      const struct sock_rec *r, struct endpoint *ep)
+{
+	const uint8_t *addrs[2] = { r->laddr, NULL };
+	int a;
+
+	for (a = 0; a < 2; a++) {
+		uint32_t id;
+
+		ep_set(ep, GROUP_LISTEN, r, addrs[a], r->lport, r->ifindex);
+		id = group_find(groups, n, ep);
+		if (id == GROUP_NONE && r->ifindex) {
+			ep->ifindex = 0;
+			id = group_find(groups, n, ep);
+		}
+		if (id != GROUP_NONE)
+			return id;
+	}
+	return GROUP_NONE;
+}
+
+uint32_t group_place(const struct sockgroup *groups, size_t n,
+		     const struct sock_rec *r, struct endpoint *ep)
+{
+	uint32_t id;
+
+	if (rec_is_listener(r)) {
+		ep_set(ep, GROUP_LISTEN, r, r->laddr, r->lport, r->ifindex);
+		return group_find(groups, n, ep);
+	}
+	id = group_serving(groups, n, r, ep);
+	if (id != GROUP_NONE)
+		return id;
+	ep_set(ep, GROUP_OUTBOUND, r, r->raddr, r->rport, 0);
+	return group_find(groups, n, ep);
+}
+
+int group_cmp_endpoints(const struct endpoint *a, const struct endpoint *b)
+{
+	return ep_cmp(a, b);
+}

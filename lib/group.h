@@ -57,6 +57,28 @@ struct grouping {
 /* Groups n records. Returns 0, or -1 with errno (ENOMEM). */
 int group_build(const struct sock_rec *recs, size_t n, struct grouping *g);
 
+#define GROUP_NONE UINT32_MAX
+
+/*
+ * The group keyed on ep among n groups sorted as group_build leaves
+ * them, or GROUP_NONE.
+ */
+uint32_t group_find(const struct sockgroup *groups, size_t n,
+		    const struct endpoint *ep);
+
+/*
+ * Where record r belongs among the groups of a picture, by the grouping
+ * rules: its own endpoint for a listener, else the listen group serving
+ * its local end, else outbound by its remote end. Fills ep with that
+ * group's key and returns its index, or GROUP_NONE when the picture has
+ * no such group (a socket it never saw, towards somewhere new).
+ */
+uint32_t group_place(const struct sockgroup *groups, size_t n,
+		     const struct sock_rec *r, struct endpoint *ep);
+
+/* The groups' order: <0, 0 or >0 as a sorts before, with or after b. */
+int group_cmp_endpoints(const struct endpoint *a, const struct endpoint *b);
+
 /* Frees what group_build allocated. */
 void group_free(struct grouping *g);
 

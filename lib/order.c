@@ -169,3 +169,52 @@ int order_sort(const struct sock_rec *recs, uint32_t *idx, size_t n)
 	order_ties(recs, idx, n);
 	return 0;
 }
+
+/*
+ * LSD radix sort of record indices by cookie, a byte a pass, over the
+ * bytes that differ somewhere: cookies come from one counter, so their
+ * high bytes rarely do.
+ */
+int order_by_cookie(const struct sock_rec *recs, size_t n, uint32_t *idx)
+{
+	uint64_t first = n ? recs[0].cookie : 0, vary = 0;
+	uint32_t *tmp, *a = idx, *swap;
+	size_t i;
+	int d;
+
+	for (i = 0; i < n; i++) {
+		idx[i] = (uint32_t)i;
+		vary |= recs[i].cookie ^ first;
+	}
+	if (!vary)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return -1;
+	for (d = 0; d < 8; d++) {
+		uint32_t pos[256] = { 0 }, sum = 0;
+		int shift = 8 * d, v;
+
+		if (!((vary >> shift) & 0xff))
+			continue;
+		for (i = 0; i < n; i++)
+			pos[(recs[a[i]].cookie >> shift) & 0xff]++;
+		for (v = 0; v < 256; v++) {
+			uint32_t c = pos[v];
+
+			pos[v] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[pos[(recs[a[i]].cookie >> shift) & 0xff]++] = a[i];
+		swap = a;
+		a = tmp;
+		tmp = swap;
+	}
+	if (a != idx) {
+		memcpy(idx, a, n * sizeof(*idx));
+		tmp = a;
+	}
+	free(tmp);
+	return 0;
+}

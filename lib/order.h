@@ -15,4 +15,10 @@ int order_cmp(const struct sock_rec *x, const struct sock_rec *y);
 /* Sorts n record indices in member order. Returns 0, or -1 on ENOMEM. */
 int order_sort(const struct sock_rec *recs, uint32_t *idx, size_t n);
 
+/*
+ * Fills idx with 0 .. n - 1 sorted by the records' cookies. Returns 0,
+ * or -1 on ENOMEM.
+ */
+int order_by_cookie(const struct sock_rec *recs, size_t n, uint32_t *idx);
+
 #endif

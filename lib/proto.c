@@ -26,6 +26,10 @@ static const struct proto_command commands[] = {
 	  PROTO_C_STREAMING },
 	{ "status", PROTO_CMD_STATUS, 0, 0 },
 	{ "record", PROTO_CMD_RECORD, PROTO_F_FRESH, PROTO_C_FULL_VIEW },
+	{ "events", PROTO_CMD_EVENTS, PROTO_F_FILTER, PROTO_C_STREAMING },
+	{ "history", PROTO_CMD_HISTORY,
+	  PROTO_F_FILTER | PROTO_F_SINCE | PROTO_F_VIEW | PROTO_F_VIEW_COUNTS,
+	  PROTO_C_STREAMING },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -121,7 +125,8 @@ static enum proto_code proto_check_cmd(json_t *o, struct proto_request *req,
 			return PROTO_OK;
 		}
 	return fail(msg, msgsz, PROTO_UNKNOWN_COMMAND,
-		    "unknown command \"%.64s\" (try list, status or record)",
+		    "unknown command \"%.64s\" (try list, status, record, "
+		    "events or history)",
 		    name);
 }
 
@@ -150,6 +155,21 @@ static enum proto_code proto_check_fields(json_t *o, struct proto_request *req,
 
 			if (c != PROTO_OK)
 				return c;
+			if ((fields & PROTO_F_VIEW_COUNTS) &&
+			    req->view == PROTO_VIEW_SUMMARY)
+				return fail(msg, msgsz, PROTO_BAD_REQUEST,
+					    "\"view\" must be \"full\" or "
+					    "\"counts\" for this command");
+			continue;
+		}
+		if ((fields & PROTO_F_SINCE) && strcmp(key, "since_ms") == 0) {
+			if (!json_is_integer(val) ||
+			    json_integer_value(val) < 0)
+				return fail(
+					msg, msgsz, PROTO_BAD_REQUEST,
+					"\"since_ms\" must be a whole "
+					"number of milliseconds, 0 or more");
+			req->since_ms = (uint64_t)json_integer_value(val);
 			continue;
 		}
 		if ((fields & PROTO_F_FILTER) && strcmp(key, "filter") == 0) {
@@ -238,6 +258,10 @@ void proto_request(struct jbuf *b, const struct proto_request *req)
 		jbuf_puts(b, ",\"view\":");
 		jbuf_str(b, view_names[req->view]);
 	}
+	if (req->since_ms) {
+		jbuf_puts(b, ",\"since_ms\":");
+		jbuf_u64(b, req->since_ms);
+	}
 	if (req->filter) {
 		jbuf_puts(b, ",\"filter\":");
 		jbuf_str(b, req->filter);
@@ -304,5 +328,16 @@ void proto_status(struct jbuf *b, const struct proto_status *st)
 		put_num(b, "sockets_unowned", st->sockets_unowned);
 	}
 	put_num(b, "attribution_us", st->attribution_us);
+	if (st->has_events) {
+		jbuf_puts(b, st->destroy_events ? ",\"destroy_events\":true"
+						: ",\"destroy_events\":false");
+		put_num(b, "subscribers", st->subscribers);
+		put_num(b, "events", st->events);
+		put_num(b, "event_overruns", st->event_overruns);
+		put_num(b, "events_lost", st->events_lost);
+		put_num(b, "history_entries", st->history_entries);
+		put_num(b, "history_capacity", st->history_capacity);
+		put_num(b, "history_bytes", st->history_bytes);
+	}
 	jbuf_puts(b, "}\n");
 }

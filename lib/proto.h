@@ -12,12 +12,20 @@
 #define PROTO_VERSION 1
 #define PROTO_MAX_LINE 65536 /* bytes in a request line, newline excluded */
 
-enum proto_cmd { PROTO_CMD_LIST, PROTO_CMD_STATUS, PROTO_CMD_RECORD };
+enum proto_cmd {
+	PROTO_CMD_LIST,
+	PROTO_CMD_STATUS,
+	PROTO_CMD_RECORD,
+	PROTO_CMD_EVENTS,
+	PROTO_CMD_HISTORY,
+};
 
 /* Fields a command may carry besides "v" and "cmd". */
 #define PROTO_F_FRESH 0x01
 #define PROTO_F_FILTER 0x02
 #define PROTO_F_VIEW 0x04
+#define PROTO_F_SINCE 0x08	 /* "since_ms": the last N milliseconds */
+#define PROTO_F_VIEW_COUNTS 0x10 /* "view": "full" or "counts" only */
 
 /* How much of each group a listing gives. */
 enum proto_view {
@@ -59,7 +67,8 @@ struct proto_request {
 	enum proto_cmd cmd;
 	int fresh;    /* list: take a new picture first */
 	char *filter; /* list: an ss filter expression, or NULL; malloc'd */
-	enum proto_view view; /* list */
+	enum proto_view view; /* list, history */
+	uint64_t since_ms;    /* history: closed in the last since_ms; 0: all */
 };
 
 /* What the status command reports. */
@@ -94,6 +103,15 @@ struct proto_status {
 	uint64_t procs_denied;
 	uint64_t sockets_unowned;
 	uint64_t attribution_us;
+	int has_events;	    /* the rest: sent */
+	int destroy_events; /* the kernel's closes are read */
+	uint64_t subscribers;
+	uint64_t events;
+	uint64_t event_overruns;
+	uint64_t events_lost;
+	uint64_t history_entries;
+	uint64_t history_capacity;
+	uint64_t history_bytes;
 };
 
 /*

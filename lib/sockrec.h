@@ -45,6 +45,13 @@ enum rec_tally {
 };
 
 #define REC_F_V6ONLY 0x01 /* IPV6_V6ONLY set on an AF_INET6 socket */
+/*
+ * Not a full socket: a TIME-WAIT one (the kernel's timer 3; its state
+ * may say FIN-WAIT-2) or a request socket (SYN-RECV). Neither is ever
+ * told destroyed; a TIME-WAIT one keeps the cookie of the full socket
+ * it replaced.
+ */
+#define REC_F_MINI 0x02
 
 /*
  * Kept small on purpose: a busy host holds hundreds of thousands of these

@@ -121,8 +121,8 @@ END_TEST
 
 START_TEST(records_round_trip)
 {
-	struct proto_request req = { PROTO_CMD_LIST, 1, NULL,
-				     PROTO_VIEW_COUNTS },
+	struct proto_request req = { PROTO_CMD_LIST, 1, NULL, PROTO_VIEW_COUNTS,
+				     0 },
 			     back;
 	struct proto_status st = {
 		.version = "9.9", .pid = 42, .polls = 7, .udp_available = 1

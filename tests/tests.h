@@ -9,6 +9,7 @@ Suite *group_suite(void);
 Suite *budget_suite(void);
 Suite *diag_suite(void);
 Suite *destroy_suite(void);
+Suite *events_suite(void);
 Suite *encode_suite(void);
 Suite *proto_suite(void);
 Suite *procs_suite(void);

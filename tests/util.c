@@ -447,3 +447,40 @@ pid_t listener_child(const char *ep, const char *comm, int as_nobody)
 	close(pfd[1]);
 	return pid;
 }
+
+/* The status record; retried while the daemon is too busy to take us. */
+json_t *status_of(const char *sock)
+{
+	uint64_t deadline = now_ms() + 10000;
+	json_t *o = NULL;
+	char *line;
+	int fd;
+
+	do {
+		json_decref(o);
+		fd = client_connect(sock);
+		ck_assert_int_ge(fd, 0);
+		client_send(fd, "{\"v\":1,\"cmd\":\"status\"}\n",
+			    strlen("{\"v\":1,\"cmd\":\"status\"}\n"));
+		line = client_line(fd, 10000);
+		ck_assert_ptr_nonnull(line);
+		o = json_doc(line);
+		free(line);
+		close(fd);
+		if (strcmp(json_string_value(json_object_get(o, "type")),
+			   "status") == 0)
+			return o;
+		usleep(50000);
+	} while (now_ms() < deadline);
+	ck_abort_msg("no status record");
+	return NULL;
+}
+
+json_int_t status_num(const char *sock, const char *key)
+{
+	json_t *o = status_of(sock);
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	json_decref(o);
+	return v;
+}

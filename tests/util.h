@@ -12,6 +12,12 @@
 
 #ifndef BUILD_DIR
 #define BUILD_DIR "build"
+/* A status record of the daemon on sock (retried while it starts). */
+json_t *status_of(const char *sock);
+
+/* A number from the daemon's status record. */
+json_int_t status_num(const char *sock, const char *key);
+
 #endif
 
 /*
@@ -81,5 +87,11 @@ void child_dies_with_parent(void);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t now_ms(void);
+
+/* A status record of the daemon on sock (retried while it starts). */
+json_t *status_of(const char *sock);
+
+/* A number from the daemon's status record. */
+json_int_t status_num(const char *sock, const char *key);
 
 #endif
