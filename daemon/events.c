@@ -67,7 +67,7 @@ struct events {
 	struct ev_unseen *unseen;
 	size_t nunseen, ucap;
 	uint64_t *full; /* listeners whose queue was full at the last look */
-	size_t nfull, fullcap;
+	size_t nfull;
 	struct events_sub *subs;
 	unsigned nsubs;
 	struct history hist;
@@ -397,6 +397,16 @@ static int ev_cmp_cookie(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Whether a set sorted by cookie (each element's first member) holds it;
+ * an empty set may have no array, which bsearch must not be given.
+ */
+static int ev_has_cookie(const void *set, size_t n, size_t size,
+			 uint64_t cookie)
+{
+	return n && bsearch(&cookie, set, n, size, ev_cmp_cookie);
+}
+
 /* Record of cookie in the current picture, or UINT32_MAX. */
 static uint32_t ev_lookup(const struct events *ev, uint64_t cookie)
 {
@@ -581,12 +591,6 @@ static uint32_t diff_time(struct ev_diff *df, uint32_t old)
 	return *slot;
 }
 
-static int ev_was_unseen(const struct events *ev, uint64_t cookie)
-{
-	return bsearch(&cookie, ev->unseen, ev->nunseen, sizeof(*ev->unseen),
-		       ev_cmp_cookie) != NULL;
-}
-
 /* Not a full socket: no open, no close of its own (see destroy.h). */
 static int ev_not_full(const struct sock_rec *r)
 {
@@ -603,7 +607,8 @@ static void diff_appeared(struct ev_diff *df, uint32_t i)
 	np->seen[i] = diff_time(df, EVENTS_PIC_TIME);
 	if (!df->op->snap || ev_not_full(r))
 		return; /* the first picture has no news */
-	if (ev_was_unseen(df->ev, r->cookie)) {
+	if (ev_has_cookie(df->ev->unseen, df->ev->nunseen,
+			  sizeof(*df->ev->unseen), r->cookie)) {
 		np->closed[i / 8] |= (uint8_t)(1u << (i % 8));
 		return; /* its close is out already */
 	}
@@ -721,12 +726,6 @@ static void ev_prune_unseen(struct events *ev, int64_t taken_ms)
 
 /* ---- accept queues ---- */
 
-static int ev_was_full(const struct events *ev, uint64_t cookie)
-{
-	return bsearch(&cookie, ev->full, ev->nfull, sizeof(*ev->full),
-		       ev_cmp_cookie) != NULL;
-}
-
 /*
  * The TCP listeners of the picture as o (may be NULL) has them now: one
  * whose queue has reached its limit since the last look is told.
@@ -754,7 +753,8 @@ static void ev_queues(struct events *ev, const struct picture *p,
 				continue;
 			if (grow(&full, &cap, nfull, sizeof(*full), 16) == 0)
 				full[nfull++] = r->cookie;
-			if (ev_was_full(ev, r->cookie))
+			if (ev_has_cookie(ev->full, ev->nfull, sizeof(*ev->full),
+					  r->cookie))
 				continue;
 			ev_from_pic(&b, &ev->cur, i, EVENT_OVERFLOW,
 				    EVENT_SRC_POLL, clock_real_ms());

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -200,9 +201,14 @@ static int has_pid(json_t *o, pid_t pid)
  * n connections to the listener l on port, each sending bytes from the
  * client, read whole on the server side; the client closes first. In a
  * child, so that the test reads its events meanwhile: the child's pid.
+ * At most CHURN_PER_S a second: a reader under a sanitizer must keep up
+ * (the rate a reader can take is the benchmark's to measure).
  */
+#define CHURN_PER_S 2000
+
 static pid_t churn(int l, int port, int n, size_t bytes)
 {
+	const struct timespec gap = { 0, 1000000000L / CHURN_PER_S };
 	static char buf[65536];
 	char ep[32];
 	pid_t pid = fork();
@@ -228,6 +234,7 @@ static pid_t churn(int l, int port, int n, size_t bytes)
 		}
 		close(c);
 		close(a);
+		nanosleep(&gap, NULL);
 	}
 	_exit(0);
 }
