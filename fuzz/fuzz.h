@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jbuf.h"
+
 /* The filter parser, and the records run through what it took. */
 int fuzz_filter(const uint8_t *data, size_t size);
 
@@ -28,5 +30,15 @@ int fuzz_picture(const uint8_t *data, size_t size);
 
 /* The same for a blob that must be accepted: 1 if it was, else 0. */
 int fuzz_picture_list(const void *blob, size_t len);
+
+/*
+ * One buffer from the kernel's destroy groups: parsed into close events,
+ * each filtered and encoded for a reader who sees all and one who sees
+ * only uid 0, logged in a small history and read back from it.
+ */
+int fuzz_destroy(const uint8_t *data, size_t size);
+
+/* Each line of b is one JSON object, or abort. */
+void fuzz_json_lines(const struct jbuf *b);
 
 #endif

@@ -103,6 +103,8 @@ void jbuf_u64(struct jbuf *b, uint64_t v)
 	char tmp[20];
 	size_t i = sizeof(tmp);
 
+	if (v > INT64_MAX)
+		v = INT64_MAX;
 	do {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;

@@ -26,7 +26,11 @@ void jbuf_puts(struct jbuf *b, const char *s);
 /* Appends a JSON string literal, quoted and escaped. */
 void jbuf_str(struct jbuf *b, const char *s);
 
-/* Appends an unsigned decimal number. */
+/*
+ * Appends an unsigned decimal number, at most INT64_MAX: JSON readers
+ * (jansson, sockwatchctl's) hold integers in 64 signed bits, and a
+ * counter the kernel hands over may, read from a bad message, be larger.
+ */
 void jbuf_u64(struct jbuf *b, uint64_t v);
 
 /* Appends "key": with the key written as is (keys are literals). */

@@ -350,6 +350,36 @@ START_TEST(strings_are_exact_utf8_or_replaced)
 }
 END_TEST
 
+/* Numbers a JSON reader can hold: past INT64_MAX, INT64_MAX. */
+START_TEST(numbers_fit_a_reader)
+{
+	static const struct {
+		uint64_t in;
+		const char *json;
+	} cases[] = {
+		{ 0, "0" },
+		{ 5001, "5001" },
+		{ INT64_MAX, "9223372036854775807" },
+		{ (uint64_t)INT64_MAX + 1, "9223372036854775807" },
+		{ UINT64_MAX, "9223372036854775807" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct jbuf b = { 0 };
+		json_t *v;
+
+		jbuf_u64(&b, cases[i].in);
+		jbuf_put(&b, "", 1);
+		ck_assert_str_eq(b.p, cases[i].json);
+		v = json_loads(b.p, JSON_DECODE_ANY, NULL);
+		ck_assert_msg(json_is_integer(v), "case %zu is not read", i);
+		json_decref(v);
+		jbuf_free(&b);
+	}
+}
+END_TEST
+
 START_TEST(header_and_end)
 {
 	struct snapshot *s = sample("ho\"st\n\xc3\xa9\xff");
@@ -950,6 +980,7 @@ Suite *encode_suite(void)
 	tcase_add_test(tc, outbound_groups_and_udp_states);
 	tcase_add_test(tc, header_and_end);
 	tcase_add_test(tc, strings_are_exact_utf8_or_replaced);
+	tcase_add_test(tc, numbers_fit_a_reader);
 	tcase_add_test(tc, small_steps_make_the_same_listing);
 	tcase_add_test(tc, malformed_pictures_are_refused);
 	tcase_add_test(tc, filtered_listing_skips_groups);
