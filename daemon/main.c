@@ -326,6 +326,19 @@ static void daemon_signals(void)
 		fatal("sigprocmask: %s", strerror(errno));
 }
 
+/*
+ * What the starter left open past stdio and systemd's sockets would reach
+ * the server, which runs as another user and reads every client's bytes:
+ * a root shell's file or socket is not for it.
+ */
+static void daemon_close_inherited(void)
+{
+	unsigned first = 3 + (unsigned)sd_listen_fds();
+
+	if (close_range(first, ~0U, 0) < 0)
+		fatal("close_range: %s", strerror(errno));
+}
+
 static void daemon_listen(struct daemon *d)
 {
 	char err[512] = "";
@@ -470,6 +483,7 @@ int main(int argc, char **argv)
 		d.socket_path = DEFAULT_SOCKET;
 	parse_args(&d, argc, argv);
 	log_init((enum log_level)d.log_level);
+	daemon_close_inherited();
 	mem_init();
 	daemon_fd_limit();
 	daemon_signals();

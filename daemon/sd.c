@@ -51,13 +51,21 @@ static int sd_fd_usable(int fd)
 	return 1;
 }
 
+int sd_listen_fds(void)
+{
+	long n = env_long("LISTEN_FDS");
+
+	if (env_long("LISTEN_PID") != (long)getpid() || n < 1 || n > 1024)
+		return 0;
+	return (int)n;
+}
+
 int sd_listen_fd(void)
 {
-	long pid = env_long("LISTEN_PID");
-	long n = env_long("LISTEN_FDS");
+	long n = sd_listen_fds();
 	int fd = SD_LISTEN_FDS_START;
 
-	if (pid != (long)getpid() || n < 1)
+	if (n < 1)
 		return -1;
 	/* The variables are for us alone, not for anything we start. */
 	unsetenv("LISTEN_PID");

@@ -3,6 +3,9 @@
 #ifndef SOCKWATCHD_SD_H
 #define SOCKWATCHD_SD_H
 
+/* How many sockets systemd passed this process, from fd 3 on. */
+int sd_listen_fds(void);
+
 /* The listening socket systemd passed (fd 3), or -1 when none was. */
 int sd_listen_fd(void);
 

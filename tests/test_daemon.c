@@ -478,7 +478,6 @@ START_TEST(record_saves_the_picture_served)
 }
 END_TEST
 
-static int can_switch_uid(void);
 
 /* A field of /proc/PID/status ("CapEff:", ...), as text. */
 static void proc_status_field(long pid, const char *key, char *val, size_t size)
@@ -1116,32 +1115,6 @@ START_TEST(socket_activation_uses_fd_3_and_leaves_the_file)
 	ck_assert_int_eq(access(sock_path, F_OK), 0);
 }
 END_TEST
-
-/* Whether this run may take other uids (real root, not a user namespace). */
-static int can_switch_uid(void)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0)
-		_exit(setgid(65534) == 0 && setuid(65534) == 0 ? 0 : 1);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* fork() whose child runs as uid and gid 65534 and dies with the test. */
-static pid_t fork_as_nobody(void)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		child_dies_with_parent();
-		if (setgid(65534) || setuid(65534))
-			_exit(1);
-	}
-	return pid;
-}
 
 /* sockwatchctl CMD --json as uid, with groups (or none): its document. */
 static json_t *json_as(const char *uid, const char *groups, const char *cmd)

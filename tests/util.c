@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "net.h"
 
 uint64_t now_ms(void)
@@ -446,6 +447,59 @@ pid_t listener_child(const char *ep, const char *comm, int as_nobody)
 	close(pfd[0]);
 	close(pfd[1]);
 	return pid;
+}
+
+int can_switch_uid(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(setgid(65534) == 0 && setuid(65534) == 0 ? 0 : 1);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+pid_t fork_as_nobody(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_dies_with_parent();
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+	}
+	return pid;
+}
+
+int client_connect_as_nobody(const char *sock)
+{
+	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	int sp[2], fd, st;
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	pid = fork_as_nobody();
+	if (pid == 0) {
+		fd = client_connect(sock);
+		_exit(fd >= 0 && fdpass_send(sp[1], "c", 1, fd, 0) == 1 ? 0
+									: 1);
+	}
+	close(sp[1]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "uid 65534 could not connect to %s", sock);
+	ck_assert_int_eq(recvmsg(sp[0], &mh, 0), 1);
+	fd = fdpass_take(&mh);
+	close(sp[0]);
+	ck_assert_int_ge(fd, 0);
+	return fd;
 }
 
 /* The status record; retried while the daemon is too busy to take us. */

@@ -82,6 +82,18 @@ void netns_fresh(void);
  */
 pid_t listener_child(const char *ep, const char *comm, int as_nobody);
 
+/* Whether this run may take other uids (real root, not a user namespace). */
+int can_switch_uid(void);
+
+/* fork() whose child runs as uid and gid 65534 and dies with the test. */
+pid_t fork_as_nobody(void);
+
+/*
+ * A connection to the daemon on sock made by uid 65534 (which the daemon
+ * knows it by), handed to the test to use.
+ */
+int client_connect_as_nobody(const char *sock);
+
 /* In a forked helper: be killed when the test process dies. */
 void child_dies_with_parent(void);
 
