@@ -18,6 +18,7 @@
 #include "record.h"
 #include "listing.h"
 #include "render.h"
+#include "timeline.h"
 #include "utf8.h"
 
 #define DEFAULT_SOCKET "/run/sockwatch/sockwatchd.sock"
@@ -36,7 +37,8 @@ struct opts {
 	int listening;	      /* -l */
 	int outbound;	      /* -o */
 	struct table_opts table;
-	char *filter; /* the words after "list", joined as ss joins them */
+	char *filter; /* the words after the command, joined as ss joins them */
+	long long since_ms; /* history --since; 0: all */
 };
 
 static void usage(FILE *f, int status)
@@ -58,6 +60,16 @@ static void usage(FILE *f, int status)
 		"(- for\n"
 		"                           standard output), for reading "
 		"later\n"
+		"  events [--json] [FILTER] what happens, as it happens: "
+		"opens, closes\n"
+		"                           (with bytes and lifetime), "
+		"listeners, full\n"
+		"                           accept queues; until interrupted\n"
+		"  history [--since DURATION] [-c] [--json] [FILTER]\n"
+		"                           connections closed lately, grouped "
+		"like list,\n"
+		"                           newest first (--since 1h, 30m, "
+		"90s)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH  sockwatchd's socket (default %s,\n"
@@ -95,6 +107,8 @@ static void usage(FILE *f, int status)
 		"  sockwatchctl list 'dport = :443 or dport = :80'\n"
 		"  sockwatchctl list 'src 10.0.0.0/8' and proc nginx\n"
 		"  sockwatchctl list role listen queue '>' 0\n"
+		"  sockwatchctl history --since 1h sport = :5432\n"
+		"  sockwatchctl events dport = :443\n"
 		"\n"
 		"Exit status: 0 ok, 1 daemon error, 2 usage, 3 daemon not "
 		"running,\n"
@@ -194,6 +208,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "summary", no_argument, NULL, 'm' },
 		{ "resolve", no_argument, NULL, 'r' },
 		{ "color", optional_argument, NULL, 'C' },
+		{ "since", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -216,6 +231,14 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case 'f':
 			o->fresh = 1;
+			break;
+		case 'W':
+			o->since_ms = timeline_duration(optarg);
+			if (o->since_ms <= 0)
+				errx(EXIT_USAGE,
+				     "--since takes a duration such as 90s, "
+				     "30m, 1h or 2d, not \"%s\"",
+				     optarg);
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -348,6 +371,26 @@ static int cmd_list(struct conn *c, const struct opts *o)
 	return ret;
 }
 
+static int cmd_timeline(struct conn *c, const struct opts *o, int events)
+{
+	struct timeline_opts t = { .json = o->json,
+				   .jsonl = o->jsonl,
+				   .pretty = o->pretty,
+				   .counts = !o->table.members,
+				   .header = o->table.header,
+				   .since_ms = (uint64_t)o->since_ms };
+	char *filter = view_filter(o);
+	int ret;
+
+	t.filter = filter;
+	setlocale(LC_CTYPE, "");
+	render_setup(o->resolve, want_color(o->color),
+		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0, out_width());
+	ret = events ? timeline_events(c, &t) : timeline_history(c, &t);
+	free(filter);
+	return ret;
+}
+
 static int cmd_status(struct conn *c, const struct opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_STATUS };
@@ -403,7 +446,7 @@ int main(int argc, char **argv)
 	struct opts o = { .table = { .header = 1, .members = 1 } };
 	const char *cmd;
 	struct conn c;
-	int ret;
+	int ret, filtered;
 
 	o.socket_owner = getenv("SOCKWATCH_SOCKET_OWNER");
 	o.socket = getenv("SOCKWATCH_SOCKET");
@@ -416,25 +459,30 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "record") == 0 && optind + 2 != argc)
 		errx(EXIT_USAGE, "record takes one FILE (- for standard "
 				 "output)");
-	if (optind + 1 < argc && strcmp(cmd, "list") != 0 &&
-	    strcmp(cmd, "record") != 0)
+	filtered = strcmp(cmd, "list") == 0 || strcmp(cmd, "events") == 0 ||
+		   strcmp(cmd, "history") == 0;
+	if (optind + 1 < argc && !filtered && strcmp(cmd, "record") != 0)
 		usage(stderr, EXIT_USAGE);
-	if (strcmp(cmd, "list") == 0)
+	if (filtered)
 		o.filter = join_words(argv + optind + 1, argc - optind - 1);
 	filter_check_utf8(o.filter);
-	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "status") != 0 &&
+	if (!filtered && strcmp(cmd, "status") != 0 &&
 	    strcmp(cmd, "record") != 0) {
 		warnx("unknown command \"%s\"", cmd);
 		usage(stderr, EXIT_USAGE);
 	}
-	if (o.fresh && strcmp(cmd, "status") == 0)
-		errx(EXIT_USAGE, "--fresh goes with list and record, not "
-				 "status");
+	if (o.fresh && strcmp(cmd, "list") != 0 && strcmp(cmd, "record") != 0)
+		errx(EXIT_USAGE, "--fresh goes with list and record, not %s",
+		     cmd);
+	if (o.since_ms && strcmp(cmd, "history") != 0)
+		errx(EXIT_USAGE, "--since goes with history, not %s", cmd);
 	conn_open(&c, o.socket, owner_uid(o.socket_owner));
 	if (strcmp(cmd, "record") == 0)
 		ret = record_save(&c, o.fresh, argv[optind + 1]);
 	else if (strcmp(cmd, "list") == 0)
 		ret = cmd_list(&c, &o);
+	else if (strcmp(cmd, "events") == 0 || strcmp(cmd, "history") == 0)
+		ret = cmd_timeline(&c, &o, strcmp(cmd, "events") == 0);
 	else
 		ret = cmd_status(&c, &o);
 	conn_close(&c);

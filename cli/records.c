@@ -657,6 +657,25 @@ long long rd_recording(struct conn *c)
 	return size;
 }
 
+/* What a daemon with events says of them (an older one, nothing). */
+static void rd_status_events(json_t *o, struct rd_status *st)
+{
+	json_error_t e;
+
+	st->has_events = json_object_get(o, "subscribers") != NULL;
+	if (!st->has_events)
+		return;
+	rd_check(json_unpack_ex(o, &e, 0, "{s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+				"destroy_events", &st->destroy_events,
+				"subscribers", &st->subscribers, "events",
+				&st->events, "event_overruns",
+				&st->event_overruns, "events_lost",
+				&st->events_lost, "history_entries",
+				&st->history_entries, "history_capacity",
+				&st->history_capacity),
+		 "status", &e);
+}
+
 void rd_status(struct conn *c, struct rd_status *st, const char **line,
 	       size_t *len)
 {
@@ -693,6 +712,7 @@ void rd_status(struct conn *c, struct rd_status *st, const char **line,
 				"sockets_unowned", &unowned),
 		 "status", &e);
 	st->attribution_note = rd_nullable(note, "status", "attribution_note");
+	rd_status_events(o, st);
 	st->host_counts = known != NULL;
 	if (known && (!json_is_integer(known) || !json_is_integer(denied) ||
 		      !json_is_integer(unowned)))
@@ -700,4 +720,257 @@ void rd_status(struct conn *c, struct rd_status *st, const char **line,
 	st->procs_known = json_integer_value(known);
 	st->procs_denied = json_integer_value(denied);
 	st->sockets_unowned = json_integer_value(unowned);
+}
+
+/* ---- events and the history ---- */
+
+/* "processes":[...] into a list of its own (free p->v). */
+static void rd_proc_list(json_t *arr, const char *type, struct rd_procs *p)
+{
+	json_t *o;
+	size_t i;
+
+	p->n = p->at = 0;
+	p->v = NULL;
+	if (!json_is_array(arr))
+		rd_unreadable(type, "\"processes\" is not an array");
+	p->v = calloc(json_array_size(arr) + 1, sizeof(*p->v));
+	if (!p->v)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	json_array_foreach (arr, i, o) {
+		struct rd_proc *pr = &p->v[p->n++];
+		json_t *user = NULL, *unit = NULL;
+		json_error_t e;
+
+		rd_check(json_unpack_ex(o, &e, 0, "{s:I, s:s, s:o, s:o}", "pid",
+					&pr->pid, "comm", &pr->comm, "user",
+					&user, "unit", &unit),
+			 type, &e);
+		pr->user = rd_nullable(user, type, "user");
+		pr->unit = rd_nullable(unit, type, "unit");
+	}
+}
+
+/* {"addr":..,"port":..} */
+static void rd_ends(json_t *o, const char *type, struct rd_endpoint *ep)
+{
+	json_error_t e;
+
+	memset(ep, 0, sizeof(*ep));
+	rd_check(json_unpack_ex(o, &e, 0, "{s:s, s:I}", "addr", &ep->addr,
+				"port", &ep->port),
+		 type, &e);
+}
+
+/* An integer or null: 0 with *has 0 for null. */
+static long long rd_opt_int(json_t *v, const char *type, const char *key,
+			    int *has)
+{
+	*has = json_is_integer(v);
+	if (*has)
+		return json_integer_value(v);
+	if (v && !json_is_null(v)) {
+		char why[128];
+
+		snprintf(why, sizeof(why),
+			 "\"%s\" is neither a number nor null", key);
+		rd_unreadable(type, why);
+	}
+	return 0;
+}
+
+static void rd_tcp(json_t *tcp, const char *type, struct rd_event *ev)
+{
+	json_error_t e;
+
+	ev->has_tcp = tcp != NULL;
+	if (tcp)
+		rd_check(json_unpack_ex(tcp, &e, 0, "{s:I, s:I, s:I}",
+					"bytes_acked", &ev->bytes_acked,
+					"bytes_received", &ev->bytes_received,
+					"total_retrans", &ev->total_retrans),
+			 type, &e);
+}
+
+/* A closed connection of the history, or an event's own fields. */
+static void rd_conn(json_t *o, const char *type, struct rd_event *ev,
+		    int closed)
+{
+	json_t *local, *remote, *procs, *dur, *tcp = NULL, *opened = NULL;
+	json_error_t e;
+
+	rd_check(json_unpack_ex(o, &e, 0, "{s:s, s:o, s:o, s:o, s:o, s?o}",
+				"proto", &ev->proto, "local", &local, "remote",
+				&remote, "processes", &procs, "duration_ms",
+				&dur, "tcp", &tcp),
+		 type, &e);
+	rd_ends(local, type, &ev->local);
+	rd_ends(remote, type, &ev->remote);
+	rd_proc_list(procs, type, &ev->procs);
+	ev->duration_ms =
+		rd_opt_int(dur, type, "duration_ms", &ev->has_duration);
+	rd_tcp(tcp, type, ev);
+	if (closed)
+		rd_check(json_unpack_ex(o, &e, 0, "{s:s, s:o}", "closed_at",
+					&ev->at, "opened_at", &opened),
+			 type, &e);
+}
+
+static void rd_event(json_t *o, struct rd_event *ev)
+{
+	json_t *group, *ep, *gprocs = NULL, *queue = NULL;
+	json_error_t e;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->json = o;
+	rd_conn(o, "event", ev, 0);
+	rd_check(json_unpack_ex(o, &e, 0, "{s:s, s:s, s:s, s:s, s:o, s?o}",
+				"event", &ev->event, "at", &ev->at, "source",
+				&ev->source, "state", &ev->state, "group",
+				&group, "accept_queue", &queue),
+		 "event", &e);
+	rd_check(json_unpack_ex(group, &e, 0, "{s:s, s:o, s?o}", "role",
+				&ev->grole, "endpoint", &ep, "processes",
+				&gprocs),
+		 "event", &e);
+	rd_ends(ep, "event", &ev->gep);
+	if (queue)
+		rd_check(json_unpack_ex(queue, &e, 0, "{s:I, s:I}", "len",
+					&ev->qlen, "max", &ev->qmax),
+			 "event", &e);
+	ev->has_queue = queue != NULL;
+}
+
+void rd_event_clear(struct rd_event *ev)
+{
+	free(ev->procs.v);
+	json_decref(ev->json);
+	memset(ev, 0, sizeof(*ev));
+}
+
+void rd_events(struct conn *c, const struct rd_event_sink *sink)
+{
+	size_t len;
+	char *line = rd_next(c, &len);
+	json_t *o = rd_record(line, len, "events");
+
+	json_decref(o);
+	while ((line = conn_line(c, &len)) != NULL) {
+		struct rd_event ev;
+		json_error_t e;
+
+		if (sink->raw) {
+			json_decref(rd_record(line, len, NULL));
+			sink->raw(sink->ctx, line, len);
+			continue;
+		}
+		o = rd_record(line, len, NULL);
+		if (strcmp(json_string_value(json_object_get(o, "type")),
+			   "lost") == 0) {
+			struct rd_lost l;
+
+			rd_check(json_unpack_ex(o, &e, 0, "{s:I, s:s}", "count",
+						&l.count, "reason", &l.reason),
+				 "lost", &e);
+			sink->lost(sink->ctx, &l);
+			json_decref(o);
+			continue;
+		}
+		if (strcmp(json_string_value(json_object_get(o, "type")),
+			   "event") != 0)
+			rd_unreadable("event", "a record of another type");
+		rd_event(o, &ev);
+		sink->event(sink->ctx, &ev);
+		rd_event_clear(&ev);
+	}
+}
+
+static void rd_history_header(json_t *o, struct rd_history *h)
+{
+	json_t *since, *complete;
+	json_error_t e;
+
+	memset(h, 0, sizeof(*h));
+	h->json = o;
+	rd_check(json_unpack_ex(o, &e, 0, "{s:s, s:o, s:o, s:I, s:I}", "host",
+				&h->host, "since", &since, "complete_since",
+				&complete, "entries", &h->entries, "capacity",
+				&h->capacity),
+		 "history", &e);
+	h->since = rd_nullable(since, "history", "since");
+	h->complete_since = rd_nullable(complete, "history", "complete_since");
+}
+
+static void rd_closed_group(json_t *o, struct rd_closed_group *g)
+{
+	json_t *ep, *med, *p99, *conns = NULL, *c;
+	json_error_t e;
+	size_t i;
+
+	memset(g, 0, sizeof(*g));
+	g->json = o;
+	rd_check(json_unpack_ex(
+			 o, &e, 0,
+			 "{s:s, s:s, s:o, s:I, s:I, s:I, s:{s:o, s:o}, "
+			 "s?o}",
+			 "role", &g->role, "proto", &g->proto, "endpoint", &ep,
+			 "closed", &g->closed, "bytes_acked", &g->bytes_acked,
+			 "bytes_received", &g->bytes_received, "duration_ms",
+			 "median", &med, "p99", &p99, "connections", &conns),
+		 "closed_group", &e);
+	rd_ends(ep, "closed_group", &g->ep);
+	g->median_ms =
+		rd_opt_int(med, "closed_group", "median", &g->has_median);
+	g->p99_ms = rd_opt_int(p99, "closed_group", "p99", &g->has_p99);
+	if (!conns)
+		return;
+	g->conns = calloc(json_array_size(conns) + 1, sizeof(*g->conns));
+	if (!g->conns)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	json_array_foreach (conns, i, c)
+		rd_conn(c, "closed_group", &g->conns[g->nconns++], 1);
+}
+
+static void rd_closed_group_clear(struct rd_closed_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nconns; i++)
+		free(g->conns[i].procs.v);
+	free(g->conns);
+	json_decref(g->json);
+}
+
+void rd_history(struct conn *c, const struct rd_history_sink *sink)
+{
+	struct rd_history h;
+	struct rd_end end;
+	size_t groups = 0, len;
+	char *line = rd_next(c, &len);
+
+	rd_history_header(rd_record(line, len, "history"), &h);
+	if (sink->header)
+		sink->header(sink->ctx, &h);
+	json_decref(h.json);
+	for (;;) {
+		struct rd_closed_group g;
+
+		line = rd_next(c, &len);
+		if (rd_is(line, len, END_PREFIX))
+			break;
+		if (sink->raw) {
+			json_decref(rd_record(line, len, "closed_group"));
+			sink->raw(sink->ctx, line, len);
+		} else {
+			rd_closed_group(rd_record(line, len, "closed_group"),
+					&g);
+			sink->group(sink->ctx, &g);
+			rd_closed_group_clear(&g);
+		}
+		groups++;
+	}
+	rd_end(rd_record(line, len, "end"), &end, groups);
+	if (sink->end)
+		sink->end(sink->ctx, &end);
+	json_decref(end.json);
 }

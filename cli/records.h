@@ -146,6 +146,10 @@ struct rd_status {
 	long long procs_known, procs_denied, sockets_unowned;
 	long long attribution_us;
 	long long clients, clients_total, requests, request_errors;
+	int has_events; /* the daemon tells events: the fields below */
+	int destroy_events;
+	long long subscribers, events, event_overruns, events_lost;
+	long long history_entries, history_capacity;
 };
 
 /*
@@ -157,5 +161,71 @@ void rd_status(struct conn *c, struct rd_status *st, const char **line,
 
 /* Reads the recording record off c: the size of the picture it passes. */
 long long rd_recording(struct conn *c);
+
+/* An event, or a closed connection of the history (event NULL). */
+struct rd_event {
+	json_t *json; /* an event's own record */
+	const char *event, *at, *source, *proto, *state;
+	struct rd_endpoint local, remote;
+	const char *grole; /* the event's group: role and endpoint */
+	struct rd_endpoint gep;
+	struct rd_procs procs; /* v is the event's own: rd_event_clear */
+	int has_duration;
+	long long duration_ms;
+	int has_tcp;
+	long long bytes_acked, bytes_received, total_retrans;
+	int has_queue;
+	long long qlen, qmax;
+};
+
+struct rd_lost {
+	long long count;
+	const char *reason;
+};
+
+/* What an events stream is read into; with raw, each record as it came. */
+struct rd_event_sink {
+	void (*event)(void *ctx, struct rd_event *ev);
+	void (*lost)(void *ctx, const struct rd_lost *l);
+	void (*raw)(void *ctx, const char *line, size_t len);
+	void *ctx;
+};
+
+/*
+ * Reads an events stream off c until the daemon ends it: the events
+ * record, then events and lost records, each checked, into sink.
+ */
+void rd_events(struct conn *c, const struct rd_event_sink *sink);
+
+void rd_event_clear(struct rd_event *ev);
+
+struct rd_history {
+	json_t *json;
+	const char *host, *since, *complete_since; /* NULL: none */
+	long long entries, capacity;
+};
+
+/* A group's closed connections (conns: none in a counts answer). */
+struct rd_closed_group {
+	json_t *json;
+	const char *role, *proto;
+	struct rd_endpoint ep;
+	long long closed, bytes_acked, bytes_received;
+	int has_median, has_p99;
+	long long median_ms, p99_ms;
+	struct rd_event *conns;
+	size_t nconns;
+};
+
+struct rd_history_sink {
+	void (*header)(void *ctx, struct rd_history *h);
+	void (*group)(void *ctx, struct rd_closed_group *g);
+	void (*raw)(void *ctx, const char *line, size_t len);
+	void (*end)(void *ctx, struct rd_end *e);
+	void *ctx;
+};
+
+/* Reads a history answer off c into sink, as rd_listing reads a listing. */
+void rd_history(struct conn *c, const struct rd_history_sink *sink);
 
 #endif

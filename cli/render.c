@@ -309,4 +309,139 @@ void render_status(const struct rd_status *st, FILE *out)
 		"requests, %lld refused\n",
 		st->clients, st->clients_total, st->requests,
 		st->request_errors);
+	if (!st->has_events)
+		return;
+	fprintf(out,
+		"events:   %lld told, %lld subscribers; closes %s; kernel "
+		"dropped events %lld times (%lld closes caught up)\n",
+		st->events, st->subscribers,
+		st->destroy_events ? "from the kernel" : "from pictures only",
+		st->event_overruns, st->events_lost);
+	fprintf(out, "history:  %lld of %lld closed connections\n",
+		st->history_entries, st->history_capacity);
+}
+
+/* A duration as a person reads it: 435ms, 12.3s, 5m03s, 2h10m. */
+static const char *render_duration(long long ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%lldms", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 3600000)
+		snprintf(buf, size, "%lldm%02llds", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(buf, size, "%lldh%02lldm", ms / 3600000,
+			 ms / 60000 % 60);
+	return buf;
+}
+
+/* The time of day of an RFC 3339 time, as the daemon writes them (UTC). */
+static const char *render_clock(const char *at)
+{
+	size_t n = at ? strlen(at) : 0;
+
+	return n >= 23 && at[10] == 'T' ? at + 11 : (at ? at : "-");
+}
+
+static void render_traffic(const struct rd_event *ev, FILE *out)
+{
+	if (ev->has_duration) {
+		char d[32];
+
+		fprintf(out, "  lived %s",
+			render_duration(ev->duration_ms, d, sizeof(d)));
+	}
+	if (ev->has_tcp)
+		fprintf(out, "  sent %lld received %lld retrans %lld",
+			ev->bytes_acked, ev->bytes_received, ev->total_retrans);
+}
+
+void render_event(const struct rd_event *ev, FILE *out)
+{
+	char l[300], g[300];
+	const char *clock = render_clock(ev->at);
+
+	fprintf(out, "%.12s ", clock);
+	put_padded(out, render_safe(ev->event), 9);
+	fprintf(out, "%s %s", render_safe(ev->proto),
+		render_endpoint(&ev->local, NULL, ev->proto, l, sizeof(l)));
+	if (ev->remote.port) {
+		char r[300];
+
+		fprintf(out, " %s %s", style.utf8 ? "→" : "->",
+			render_endpoint(&ev->remote, NULL, ev->proto, r,
+					sizeof(r)));
+	}
+	fprintf(out, "  [%s %s]",
+		strcmp(ev->grole, "listen") == 0 ? "listen" : "to",
+		render_endpoint(&ev->gep, NULL, ev->proto, g, sizeof(g)));
+	render_procs(&ev->procs, out);
+	if (ev->has_queue)
+		fprintf(out, "  queue %lld/%lld", ev->qlen, ev->qmax);
+	if (ev->remote.port) /* a listener moves no bytes of its own */
+		render_traffic(ev, out);
+	if (strcmp(ev->source, "poll") == 0 && strcmp(ev->event, "close") == 0)
+		fputs("  (from a picture)", out);
+	fputc('\n', out);
+}
+
+void render_lost(const struct rd_lost *l, FILE *out)
+{
+	fprintf(out, "-- %lld event%s lost: %s\n", l->count,
+		l->count == 1 ? "" : "s",
+		strcmp(l->reason, "kernel") == 0
+			? "the kernel dropped them (the closes a later "
+			  "picture told follow)"
+			: "this reader fell behind");
+}
+
+void render_history_header(const struct rd_history *h, FILE *out)
+{
+	fprintf(out,
+		"history of %s: %lld closed connection%s held (room for "
+		"%lld), complete since %s",
+		render_safe(h->host), h->entries, h->entries == 1 ? "" : "s",
+		h->capacity,
+		h->complete_since ? render_safe(h->complete_since) : "-");
+	if (h->since)
+		fprintf(out, "; since %s", render_safe(h->since));
+	fputc('\n', out);
+}
+
+void render_closed_group(const struct rd_closed_group *g, FILE *out,
+			 int members)
+{
+	char ep[300];
+	size_t i;
+
+	fprintf(out, "%s %s %s  %lld closed", render_safe(g->role),
+		render_safe(g->proto),
+		render_endpoint(&g->ep, NULL, g->proto, ep, sizeof(ep)),
+		g->closed);
+	if (g->bytes_acked || g->bytes_received)
+		fprintf(out, ", sent %lld received %lld", g->bytes_acked,
+			g->bytes_received);
+	if (g->has_median && g->has_p99) {
+		char d[32], d2[32];
+
+		fprintf(out, ", lived median %s p99 %s",
+			render_duration(g->median_ms, d, sizeof(d)),
+			render_duration(g->p99_ms, d2, sizeof(d2)));
+	}
+	fputc('\n', out);
+	for (i = 0; members && i < g->nconns; i++) {
+		const struct rd_event *c = &g->conns[i];
+		char l[300], r[300];
+
+		fprintf(out, "  %.12s %s %s %s", render_clock(c->at),
+			render_endpoint(&c->local, NULL, c->proto, l,
+					sizeof(l)),
+			style.utf8 ? "↔" : "<->",
+			render_endpoint(&c->remote, NULL, c->proto, r,
+					sizeof(r)));
+		render_traffic(c, out);
+		render_procs(&c->procs, out);
+		fputc('\n', out);
+	}
 }

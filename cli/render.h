@@ -36,4 +36,17 @@ void render_totals(const struct rd_end *e, FILE *out);
 /* The status record, one "name: value" a line. */
 void render_status(const struct rd_status *st, FILE *out);
 
+/* One event a line: when, what, its ends, its group, who, how much. */
+void render_event(const struct rd_event *ev, FILE *out);
+
+/* What a lost record says, as a line a person reads. */
+void render_lost(const struct rd_lost *l, FILE *out);
+
+/* The line about the log a history answer comes from. */
+void render_history_header(const struct rd_history *h, FILE *out);
+
+/* A group's line of closed connections, then (members) one a line. */
+void render_closed_group(const struct rd_closed_group *g, FILE *out,
+			 int members);
+
 #endif

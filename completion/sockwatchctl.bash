@@ -23,6 +23,10 @@ _sockwatchctl()
 	--top)
 		return
 		;;
+	--since)
+		COMPREPLY=($(compgen -W '90s 30m 1h 1d' -- "$cur"))
+		return
+		;;
 	--socket-owner)
 		COMPREPLY=($(compgen -u -- "$cur"))
 		return
@@ -55,17 +59,21 @@ _sockwatchctl()
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		list | status | record) cmd=${words[i]}; break ;;
-		-s | --socket | --socket-owner | --sort | --top) ((i++)) ;;
+		list | status | record | events | history) cmd=${words[i]}; break ;;
+		-s | --socket | --socket-owner | --sort | --top | --since) ((i++)) ;;
 		esac
 	done
 
 	if [[ $cur == -* ]]; then
 		local opts='-s --socket --socket-owner -h --help -V --version'
+		local which='-t --tcp -u --udp -4 --ipv4 -6 --ipv6 -l --listening
+			-o --outbound -r --resolve --color'
 		case $cmd in
-		list) opts+=' -j --json --jsonl -f --fresh -t --tcp -u --udp -4
-			--ipv4 -6 --ipv6 -l --listening -o --outbound -c --counts
-			--sort --top -H --no-header' ;;
+		list) opts+=" $which -j --json --jsonl -P --pretty -f --fresh
+			-c --counts -m --summary --sort --top -H --no-header" ;;
+		events) opts+=" $which -j --json" ;;
+		history) opts+=" $which -j --json --jsonl -c --counts --since
+			-H --no-header" ;;
 		status) opts+=' -j --json' ;;
 		record) opts+=' -f --fresh' ;;
 		esac
@@ -73,10 +81,11 @@ _sockwatchctl()
 		return
 	fi
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W 'list status record' -- "$cur"))
+		COMPREPLY=($(compgen -W 'list status record events history' \
+			-- "$cur"))
 		return
 	fi
-	if [[ $cmd == list ]]; then
+	if [[ $cmd == list || $cmd == events || $cmd == history ]]; then
 		COMPREPLY=($(compgen -W 'state exclude src dst sport dport dev
 			and or not role proc pid user unit queue proto family' \
 			-- "$cur"))

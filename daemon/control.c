@@ -83,6 +83,7 @@ struct control {
 	uint64_t clients_total;
 	uint64_t requests;
 	uint64_t request_errors;
+	struct query_rates rates; /* of the listings' listen groups */
 };
 
 /* One handler a command; the protocol table says which fields it takes. */
@@ -136,6 +137,12 @@ static int client_take_picture(struct control *ctl, struct client *c)
 	return 1;
 }
 
+static int control_rates(const void *ctx, const struct endpoint *ep,
+			 double *opened, double *closed)
+{
+	return events_rates(ctx, ep, opened, closed);
+}
+
 static void client_start_list(struct control *ctl, struct client *c)
 {
 	struct snap *s = ctl->feed->current;
@@ -147,6 +154,7 @@ static void client_start_list(struct control *ctl, struct client *c)
 		.interval_ms = ctl->opts.interval_ms,
 		.view = c->view,
 		.overlay = s ? snap_overlay_of(s) : NULL,
+		.rates = ctl->feed->events ? &ctl->rates : NULL,
 	};
 
 	if (!client_take_picture(ctl, c))
@@ -891,6 +899,9 @@ struct control *control_new(struct loop *loop, int listen_fd,
 	ctl->feed = feed;
 	ctl->opts = *opts;
 	ctl->start_ms = clock_mono_ms();
+	ctl->rates.get = control_rates;
+	ctl->rates.ctx = feed->events;
+	ctl->rates.window_s = EVENTS_RATE_WINDOW_S;
 	if (loop_add(loop, listen_fd, POLLIN, control_accept, ctl) < 0) {
 		free(ctl);
 		return NULL;

@@ -753,8 +753,8 @@ static void ev_queues(struct events *ev, const struct picture *p,
 				continue;
 			if (grow(&full, &cap, nfull, sizeof(*full), 16) == 0)
 				full[nfull++] = r->cookie;
-			if (ev_has_cookie(ev->full, ev->nfull, sizeof(*ev->full),
-					  r->cookie))
+			if (ev_has_cookie(ev->full, ev->nfull,
+					  sizeof(*ev->full), r->cookie))
 				continue;
 			ev_from_pic(&b, &ev->cur, i, EVENT_OVERFLOW,
 				    EVENT_SRC_POLL, clock_real_ms());

@@ -292,9 +292,21 @@ static void put_group_endpoint(struct jbuf *b, const struct picture *p,
 		b, ep, ep->ifindex ? picture_dev_name(p, ep->ifindex) : NULL);
 }
 
+static void put_rates(struct jbuf *b, const struct encode_rates *rt)
+{
+	char num[128];
+
+	snprintf(num, sizeof(num),
+		 ",\"rates\":{\"opened_per_s\":%.3f,\"closed_per_s\":%.3f,"
+		 "\"window_s\":%u}",
+		 rt->opened_per_s, rt->closed_per_s, rt->window_s);
+	jbuf_puts(b, num);
+}
+
 static void put_group(struct jbuf *b, const struct picture *p,
 		      const struct sockgroup *g, const struct encode_sum *s,
-		      const uint32_t *recs, size_t n, const uint32_t *uid)
+		      const uint32_t *recs, size_t n, const uint32_t *uid,
+		      const struct encode_rates *rt)
 {
 	int listen = g->ep.role == GROUP_LISTEN;
 
@@ -311,22 +323,25 @@ static void put_group(struct jbuf *b, const struct picture *p,
 	if (listen && p->owner_at)
 		put_procs(b, p, recs, n, uid);
 	put_counts(b, s);
+	if (listen && rt)
+		put_rates(b, rt);
 }
 
 void encode_group_head(struct jbuf *b, const struct picture *p,
 		       const struct sockgroup *g, const struct encode_sum *s,
-		       const uint32_t *recs, size_t n, const uint32_t *uid)
+		       const uint32_t *recs, size_t n, const uint32_t *uid,
+		       const struct encode_rates *rt)
 {
-	put_group(b, p, g, s, recs, n, uid);
+	put_group(b, p, g, s, recs, n, uid, rt);
 	jbuf_puts(b, ",\"sockets\":[");
 }
 
 void encode_group_sizes(struct jbuf *b, const struct picture *p,
 			const struct sockgroup *g, const struct encode_sum *s,
 			const uint32_t *recs, size_t n, const uint32_t *uid,
-			uint64_t nconn)
+			const struct encode_rates *rt, uint64_t nconn)
 {
-	put_group(b, p, g, s, recs, n, uid);
+	put_group(b, p, g, s, recs, n, uid, rt);
 	jbuf_puts(b, ",\"nsockets\":");
 	jbuf_u64(b, n);
 	jbuf_puts(b, ",\"nconnections\":");

@@ -37,14 +37,22 @@ struct encode_sum {
 void encode_sum_add(struct encode_sum *s, const struct sock_rec *r,
 		    int listener);
 
+/* A listen group's connections opened and closed a second, lately. */
+struct encode_rates {
+	double opened_per_s;
+	double closed_per_s;
+	unsigned window_s;
+};
+
 /*
  * Appends a group record up to its members: role, endpoint, queue, the
- * processes of the listeners recs[0 .. n) (only uid's with uid) and the
- * counts; then "sockets":[ for its members to follow.
+ * processes of the listeners recs[0 .. n) (only uid's with uid), the
+ * counts and its rates (NULL: none); then "sockets":[ for its members.
  */
 void encode_group_head(struct jbuf *b, const struct picture *p,
 		       const struct sockgroup *g, const struct encode_sum *s,
-		       const uint32_t *recs, size_t n, const uint32_t *uid);
+		       const uint32_t *recs, size_t n, const uint32_t *uid,
+		       const struct encode_rates *rt);
 
 /*
  * The same group record without members, whole: the head, then how many
@@ -53,7 +61,7 @@ void encode_group_head(struct jbuf *b, const struct picture *p,
 void encode_group_sizes(struct jbuf *b, const struct picture *p,
 			const struct sockgroup *g, const struct encode_sum *s,
 			const uint32_t *recs, size_t n, const uint32_t *uid,
-			uint64_t nconn);
+			const struct encode_rates *rt, uint64_t nconn);
 
 /* Appends the summary record: counts by state of TCP and of UDP. */
 void encode_summary(struct jbuf *b, const struct encode_sum *tcp,

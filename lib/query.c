@@ -197,10 +197,25 @@ static void sum_merge(struct encode_sum *into, const struct encode_sum *s)
  * The group once its match is done: skipped when nothing passed, its
  * head when its members follow, or the whole record without them.
  */
+/* The rates of listen group gr into rt, or NULL when it has none. */
+static const struct encode_rates *query_rates(const struct query *q,
+					      const struct sockgroup *gr,
+					      struct encode_rates *rt)
+{
+	const struct query_rates *qr = q->o.rates;
+
+	if (!qr || gr->ep.role != GROUP_LISTEN)
+		return NULL;
+	qr->get(qr->ctx, &gr->ep, &rt->opened_per_s, &rt->closed_per_s);
+	rt->window_s = qr->window_s;
+	return rt;
+}
+
 static void query_matched(struct query *q, struct jbuf *b,
 			  const struct sockgroup *gr)
 {
 	const uint32_t *uid = query_uid(q);
+	struct encode_rates rt;
 
 	q->k = 0;
 	if (!q->matched) {
@@ -210,13 +225,15 @@ static void query_matched(struct query *q, struct jbuf *b,
 	q->groups++;
 	sum_merge(&q->by_proto[gr->ep.proto == IPPROTO_UDP], &q->sum);
 	if (q->o.view == PROTO_VIEW_FULL) {
-		encode_group_head(b, q->p, gr, &q->sum, q->lis, q->nlis, uid);
+		encode_group_head(b, q->p, gr, &q->sum, q->lis, q->nlis, uid,
+				  query_rates(q, gr, &rt));
 		q->first = 1;
 		q->phase = Q_SOCKETS;
 		return;
 	}
 	if (q->o.view == PROTO_VIEW_COUNTS || gr->ep.role == GROUP_LISTEN) {
 		encode_group_sizes(b, q->p, gr, &q->sum, q->lis, q->nlis, uid,
+				   query_rates(q, gr, &rt),
 				   q->matched - q->nlis);
 		q->sent++;
 	}

@@ -19,14 +19,24 @@
 /* Work a step may do: filter nodes visited plus members written. */
 #define QUERY_STEP_WORK 16384
 
+/* Where a listing's listen groups get their rates from. */
+struct query_rates {
+	/* 1 and the rates of the group keyed on ep, or 0 for none */
+	int (*get)(const void *ctx, const struct endpoint *ep, double *opened,
+		   double *closed);
+	const void *ctx;
+	unsigned window_s;
+};
+
 struct query_opts {
 	const struct filter *filter; /* NULL: everything; borrowed */
 	int all;		     /* sees every process, not only uid's */
 	uint32_t uid;
 	uint64_t now_mono_ms; /* for the header's age */
 	unsigned interval_ms;
-	enum proto_view view;	       /* FULL, COUNTS or SUMMARY */
-	const struct overlay *overlay; /* the listeners now; NULL: none */
+	enum proto_view view;		 /* FULL, COUNTS or SUMMARY */
+	const struct overlay *overlay;	 /* the listeners now; NULL: none */
+	const struct query_rates *rates; /* NULL: none */
 };
 
 struct query;

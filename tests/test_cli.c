@@ -283,16 +283,20 @@ START_TEST(bash_completion)
 		"t sockwatchctl ''; t sockwatchctl list --so; "
 		"t sockwatchctl list state listen; t sockwatchctl list --sort "
 		"q; "
-		"t sockwatchctl list ro; t sockwatchctl record --f";
+		"t sockwatchctl list ro; t sockwatchctl record --f; "
+		"t sockwatchctl history --si; t sockwatchctl history --since "
+		"''; "
+		"t sockwatchctl events -t dp; t sockwatchctl events --js";
 	char *out, *err;
 
 	ck_assert_int_eq(
 		run_cmd((char *[]){ "bash", "-c", (char *)script, NULL }, &out,
 			&err),
 		0);
-	ck_assert_str_eq(out, "list status record\n"
+	ck_assert_str_eq(out, "list status record events history\n"
 			      "--socket --socket-owner --sort\n"
-			      "listening\nqueue\nrole\n--fresh\n");
+			      "listening\nqueue\nrole\n--fresh\n--since\n"
+			      "90s 30m 1h 1d\ndport\n--json\n");
 	free(out);
 	free(err);
 }

@@ -478,7 +478,6 @@ START_TEST(record_saves_the_picture_served)
 }
 END_TEST
 
-
 /* A field of /proc/PID/status ("CapEff:", ...), as text. */
 static void proc_status_field(long pid, const char *key, char *val, size_t size)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,10 +40,9 @@ static void ev_teardown(void)
 	free(dir);
 }
 
-/* A subscriber with filter (NULL: none), once its first record came. */
-static int subscribe(const char *filter)
+/* fd made a subscriber with filter (NULL: none), once its first record came. */
+static int subscribe_on(int fd, const char *filter)
 {
-	int fd = client_connect(sock_path);
 	char req[512];
 	char *line;
 	json_t *o;
@@ -64,6 +64,11 @@ static int subscribe(const char *filter)
 	json_decref(o);
 	free(line);
 	return fd;
+}
+
+static int subscribe(const char *filter)
+{
+	return subscribe_on(client_connect(sock_path), filter);
 }
 
 /* What a subscriber read: event records and lost records. */
@@ -248,6 +253,42 @@ static void churn_done(pid_t pid)
 		      "the connections could not be made");
 }
 
+/* The listen group on port, in list --json: its rates say n closed. */
+static void listener_rates(int port, int n)
+{
+	char *out = NULL;
+	json_t *doc, *g, *rates;
+	size_t i, found = 0;
+
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--json", NULL }, &out,
+				 NULL),
+			 0);
+	schema_check(out);
+	doc = json_doc(out);
+	json_array_foreach (json_object_get(doc, "groups"), i, g) {
+		if (strcmp(str_of(g, "role"), "listen") != 0 ||
+		    port_of(g, "endpoint") != port)
+			continue;
+		rates = json_object_get(g, "rates");
+		ck_assert_ptr_nonnull(rates);
+		found++;
+		ck_assert_int_eq(
+			json_integer_value(json_object_get(rates, "window_s")),
+			60);
+		ck_assert_double_eq_tol(json_number_value(json_object_get(
+						rates, "closed_per_s")),
+					n / 60.0, 0.001);
+		/* none was seen open: each counts as opened when it closes */
+		ck_assert_double_eq_tol(json_number_value(json_object_get(
+						rates, "opened_per_s")),
+					n / 60.0, 0.001);
+	}
+	ck_assert_uint_eq(found, 1);
+	json_decref(doc);
+	free(out);
+}
+
 /*
  * 1,000 connections opened and closed between two polls: every one
  * closes under its listener with the bytes sent, and its client end
@@ -294,6 +335,7 @@ START_TEST(connections_between_polls_all_close_with_their_bytes)
 	}
 	ck_assert_uint_eq(server, 1000);
 	ck_assert_uint_eq(client, 1000);
+	listener_rates(7401, 1000);
 	got_free(&g);
 	close(fd);
 	close(l);
@@ -487,10 +529,9 @@ START_TEST(kernel_drops_are_told_and_caught_up)
 }
 END_TEST
 
-/* A history request's records, one JSON value each, in an array. */
-static json_t *history(const char *extra)
+/* A history request's records on fd, one JSON value each, in an array. */
+static json_t *history_on(int fd, const char *extra)
 {
-	int fd = client_connect(sock_path);
 	char req[512];
 	json_t *all = json_array();
 	char *line, *text = calloc(1, 1);
@@ -519,6 +560,11 @@ static json_t *history(const char *extra)
 	schema_check_lines(text);
 	free(text);
 	return all;
+}
+
+static json_t *history(const char *extra)
+{
+	return history_on(client_connect(sock_path), extra);
 }
 
 /* The closed count of the group role/port in a history answer, or -1. */
@@ -599,10 +645,272 @@ START_TEST(history_is_bounded_grouped_and_filtered)
 }
 END_TEST
 
+/* What sockwatchctl makes of the history, as a person and a script read it. */
+START_TEST(sockwatchctl_shows_the_history)
+{
+	int l = net_listen("127.0.0.1:7409", 64, 0, NULL);
+	pid_t pid = daemon_start(sock_path,
+				 (char *[]){ "--interval", "3600000", NULL });
+	int fd = subscribe(NULL);
+	char *out = NULL, *err = NULL;
+	struct got g;
+	json_t *doc;
+
+	got_init(&g);
+	churn_done(churn(l, 7409, 3, 1000));
+	collect(fd, &g, "close", 6, 5000);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "history", "-c", "--since", "1h",
+					     "sport", "=", ":7409", NULL },
+				 &out, NULL),
+			 0);
+	ck_assert_msg(strstr(out, "listen tcp 127.0.0.1:7409  3 closed, sent "
+				  "3 received 3003") != NULL,
+		      "%s", out);
+	ck_assert_msg(strstr(out, "1 group, 3 closed connections") != NULL,
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "history", "--json", "dport", "=",
+					     ":7409", NULL },
+				 &out, NULL),
+			 0);
+	doc = json_doc(out);
+	ck_assert_int_eq(json_array_size(json_object_get(doc, "groups")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(doc, "totals"), "sockets")),
+			 3);
+	json_decref(doc);
+	free(out);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "history", "--since", "soon", NULL }, &out,
+			&err),
+		2);
+	ck_assert_ptr_nonnull(strstr(err, "--since takes a duration"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--since", "1h", NULL },
+				 &out, &err),
+			 2);
+	free(out);
+	free(err);
+	got_free(&g);
+	close(fd);
+	close(l);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+static int occurrences(const char *s, const char *word)
+{
+	int n = 0;
+
+	while ((s = strstr(s, word)) != NULL) {
+		n++;
+		s += strlen(word);
+	}
+	return n;
+}
+
+/* sockwatchctl events: a line an event as it comes, ended by SIGINT with 0. */
+START_TEST(sockwatchctl_follows_events)
+{
+	int l = net_listen("127.0.0.1:7410", 64, 0, NULL), p[2], st;
+	pid_t pid = daemon_start(sock_path,
+				 (char *[]){ "--interval", "3600000", NULL });
+	pid_t ctl;
+	char buf[8192];
+	size_t len = 0;
+	uint64_t end;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ctl = fork();
+	ck_assert_int_ge(ctl, 0);
+	if (ctl == 0) {
+		child_dies_with_parent();
+		dup2(p[1], 1);
+		execl(BUILD_DIR "/sockwatchctl", "sockwatchctl", "-s",
+		      sock_path, "events", "sport = :7410", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	usleep(300000);
+	churn_done(churn(l, 7410, 2, 100));
+	end = now_ms() + 5000;
+	buf[0] = '\0';
+	while (now_ms() < end && occurrences(buf, " close ") < 2) {
+		struct pollfd pf = { p[0], POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	ck_assert_msg(strstr(buf, "close    tcp 127.0.0.1:7410") != NULL, "%s",
+		      buf);
+	ck_assert_ptr_nonnull(strstr(buf, "[listen 127.0.0.1:7410]"));
+	ck_assert_ptr_nonnull(strstr(buf, "received 101"));
+	kill(ctl, SIGINT);
+	ck_assert_int_eq(waitpid(ctl, &st, 0), ctl);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	close(l);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/*
+ * A connection of uid 65534 to root's listener l on ep, the client end in
+ * a child that connects and waits to be killed: the client's local port.
+ * The child holds nothing of root's (l is closed there).
+ */
+static int nobody_connects(int l, const char *ep, pid_t *child)
+{
+	int pfd[2], port = 0;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	*child = fork_as_nobody();
+	if (*child == 0) {
+		int c;
+
+		close(l);
+		c = net_connect(ep, NULL, 0);
+		port = c >= 0 ? net_port(c) : 0;
+		(void)!write(pfd[1], &port, sizeof(port));
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(pfd[0], &port, sizeof(port)), sizeof(port));
+	ck_assert_int_gt(port, 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	return port;
+}
+
+/* Whether the events' processes and their groups' are all pid's. */
+static void only_procs_of(const struct got *g, int lport, pid_t pid)
+{
+	json_t *ev;
+	size_t i, n = 0;
+
+	json_array_foreach (g->events, i, ev) {
+		json_t *procs = json_object_get(ev, "processes");
+		json_t *gprocs = json_object_get(json_object_get(ev, "group"),
+						 "processes");
+
+		if (port_of(ev, "local") != lport)
+			continue;
+		n++;
+		ck_assert_uint_eq(json_array_size(procs), pid ? 1 : 0);
+		ck_assert(!pid || has_pid(ev, pid));
+		ck_assert_uint_eq(json_array_size(gprocs), 0);
+	}
+	ck_assert_uint_eq(n, 2); /* its open and its close */
+}
+
+/* The one connection of group role/port in a history answer. */
+static json_t *closed_conn(json_t *recs, const char *role, int port)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach (recs, i, o)
+		if (strcmp(str_of(o, "type"), "closed_group") == 0 &&
+		    strcmp(str_of(o, "role"), role) == 0 &&
+		    port_of(o, "endpoint") == port) {
+			json_t *c = json_object_get(o, "connections");
+
+			ck_assert_uint_eq(json_array_size(c), 1);
+			return json_array_get(c, 0);
+		}
+	ck_abort_msg("no %s group on port %d", role, port);
+	return NULL;
+}
+
+/*
+ * The access policy holds for events and the history as for list: uid
+ * 65534 hears every close, but is told only its own processes, and a
+ * filter on root's pid, which root's own subscriber matches, matches
+ * nothing of root's for it.
+ */
+START_TEST(others_hear_closes_but_only_of_their_own_processes)
+{
+	int l, all, bypid, rootpid, cport, a;
+	pid_t daemon, child;
+	char filter[64], extra[96];
+	struct got g_all, g_pid, g_root;
+	json_t *h;
+
+	snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	/* root's alone, though the daemon inherits it: the server, uid
+	 * 65534, must not hold it (sockwatchd closes what it inherited) */
+	l = net_listen("127.0.0.1:7411", 8, 0, NULL);
+	daemon = daemon_start(sock_path,
+			      (char *[]){ "--socket-mode", "0666", "--interval",
+					  "100", NULL });
+	snprintf(filter, sizeof(filter), "pid = %d", (int)getpid());
+	all = subscribe_on(client_connect_as_nobody(sock_path), NULL);
+	bypid = subscribe_on(client_connect_as_nobody(sock_path), filter);
+	rootpid = subscribe(filter);
+	got_init(&g_all);
+	got_init(&g_pid);
+	got_init(&g_root);
+	cport = nobody_connects(l, "127.0.0.1:7411", &child);
+	a = net_accept(l);
+	ck_assert(listed(cport));
+	collect(all, &g_all, "open", 2, 5000);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(a);
+	collect(all, &g_all, "close", 2, 5000);
+	collect(rootpid, &g_root, "close", 1, 5000);
+	collect(bypid, &g_pid, "close", 1, 1000);
+
+	only_procs_of(&g_all, cport, child); /* its own */
+	only_procs_of(&g_all, 7411, 0);	     /* root's accepted end */
+	ck_assert_uint_eq(json_array_size(g_pid.events), 0);
+	ck_assert_uint_eq(got_count(&g_root, "close"), 1);
+	ck_assert(has_pid(json_array_get(g_root.events, 0), getpid()));
+
+	h = history_on(client_connect_as_nobody(sock_path), NULL);
+	ck_assert_str_eq(str_of(json_array_get(h, 0), "processes"), "own");
+	ck_assert_uint_eq(json_array_size(json_object_get(
+				  closed_conn(h, "listen", 7411), "processes")),
+			  0);
+	ck_assert(has_pid(closed_conn(h, "outbound", 7411), child));
+	json_decref(h);
+	snprintf(extra, sizeof(extra), ",\"filter\":\"%s\"", filter);
+	h = history_on(client_connect_as_nobody(sock_path), extra);
+	ck_assert_int_eq(closed_in(h, "listen", 7411), -1);
+	json_decref(h);
+	h = history(extra); /* root's: the same filter finds root's end */
+	ck_assert_int_eq(closed_in(h, "listen", 7411), 1);
+	ck_assert(has_pid(closed_conn(h, "listen", 7411), getpid()));
+	json_decref(h);
+
+	got_free(&g_all);
+	got_free(&g_pid);
+	got_free(&g_root);
+	close(all);
+	close(bypid);
+	close(rootpid);
+	close(l);
+	ck_assert_int_eq(daemon_stop(daemon), 0);
+}
+END_TEST
+
 Suite *events_suite(void)
 {
 	Suite *s = suite_create("events");
 	TCase *live = tcase_create("live");
+	TCase *policy = tcase_create("access policy");
 
 	tcase_add_checked_fixture(live, ev_setup, ev_teardown);
 	tcase_set_timeout(live, 120);
@@ -613,6 +921,20 @@ Suite *events_suite(void)
 	tcase_add_test(live, a_slow_subscriber_loses_alone);
 	tcase_add_test(live, kernel_drops_are_told_and_caught_up);
 	tcase_add_test(live, history_is_bounded_grouped_and_filtered);
+	tcase_add_test(live, sockwatchctl_shows_the_history);
+	tcase_add_test(live, sockwatchctl_follows_events);
 	suite_add_tcase(s, live);
+	if (!can_switch_uid()) {
+		/* Said plainly, not counted as passed. */
+		fprintf(stderr, "events: the access policy test needs real "
+				"root (other uids); this run has only uid 0 in "
+				"a user namespace: NOT RUN\n");
+		return s;
+	}
+	tcase_add_checked_fixture(policy, ev_setup, ev_teardown);
+	tcase_set_timeout(policy, 60);
+	tcase_add_test(policy,
+		       others_hear_closes_but_only_of_their_own_processes);
+	suite_add_tcase(s, policy);
 	return s;
 }
