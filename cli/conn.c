@@ -182,6 +182,20 @@ char *conn_line(struct conn *c, size_t *len)
 	return line;
 }
 
+void conn_stream(struct conn *c)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		err(EXIT_DAEMON_ERROR, "the connection to sockwatchd");
+}
+
+int conn_has_line(const struct conn *c)
+{
+	return c->len > c->off &&
+	       memchr(c->buf + c->off, '\n', c->len - c->off) != NULL;
+}
+
 int conn_take_fd(struct conn *c)
 {
 	int fd = c->passed_fd;

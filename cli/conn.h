@@ -43,6 +43,15 @@ void conn_send(struct conn *c, const struct proto_request *req);
  */
 char *conn_line(struct conn *c, size_t *len);
 
+/*
+ * For a stream that may be quiet for hours (events): no more timeout on
+ * reading; the stream ends when the daemon closes it.
+ */
+void conn_stream(struct conn *c);
+
+/* Whether a whole line is buffered: conn_line would not wait for it. */
+int conn_has_line(const struct conn *c);
+
 /* The descriptor the daemon passed with its answer, -1 if none; the
  * caller owns it from then on. */
 int conn_take_fd(struct conn *c);

@@ -855,12 +855,19 @@ void rd_events(struct conn *c, const struct rd_event_sink *sink)
 	json_t *o = rd_record(line, len, "events");
 
 	json_decref(o);
-	while ((line = conn_line(c, &len)) != NULL) {
+	for (;;) {
 		struct rd_event ev;
 		json_error_t e;
 
+		if (sink->idle && !conn_has_line(c))
+			sink->idle(sink->ctx);
+		line = conn_line(c, &len);
+		if (!line)
+			return;
+		if (sink->raw && !rd_is(line, len, "{\"type\":\"event\",") &&
+		    !rd_is(line, len, "{\"type\":\"lost\","))
+			json_decref(rd_record(line, len, "event"));
 		if (sink->raw) {
-			json_decref(rd_record(line, len, NULL));
 			sink->raw(sink->ctx, line, len);
 			continue;
 		}

@@ -188,12 +188,15 @@ struct rd_event_sink {
 	void (*event)(void *ctx, struct rd_event *ev);
 	void (*lost)(void *ctx, const struct rd_lost *l);
 	void (*raw)(void *ctx, const char *line, size_t len);
+	void (*idle)(void *ctx); /* before waiting for the daemon */
 	void *ctx;
 };
 
 /*
  * Reads an events stream off c until the daemon ends it: the events
- * record, then events and lost records, each checked, into sink.
+ * record, then events and lost records, each checked, into sink. Raw
+ * lines (--json) are passed on as they came once their type is known;
+ * a line of any other kind is read whole, for its error or its fault.
  */
 void rd_events(struct conn *c, const struct rd_event_sink *sink);
 

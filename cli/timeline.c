@@ -49,11 +49,17 @@ static void timeline_stop(int sig)
 	_exit(0);
 }
 
+/* A reader gone (EPIPE) ends the stream well; any other failure not. */
+static void timeline_check(int failed)
+{
+	if (failed)
+		_exit(errno == EPIPE ? 0 : EXIT_DAEMON_ERROR);
+}
+
 static void timeline_put(const char *line, size_t len)
 {
-	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF ||
-	    fflush(stdout) == EOF)
-		_exit(errno == EPIPE ? 0 : EXIT_DAEMON_ERROR);
+	timeline_check(fwrite(line, 1, len, stdout) != len ||
+		       putchar('\n') == EOF);
 }
 
 static void ev_raw(void *ctx, const char *line, size_t len)
@@ -66,22 +72,32 @@ static void ev_line(void *ctx, struct rd_event *ev)
 {
 	(void)ctx;
 	render_event(ev, stdout);
-	if (fflush(stdout) == EOF)
-		_exit(errno == EPIPE ? 0 : EXIT_DAEMON_ERROR);
+	timeline_check(ferror(stdout));
 }
 
 static void ev_lost(void *ctx, const struct rd_lost *l)
 {
 	(void)ctx;
 	render_lost(l, stdout);
-	fflush(stdout);
+	timeline_check(ferror(stdout));
+}
+
+/*
+ * Out with what was written whenever the daemon has nothing more for now:
+ * a line shows as soon as it came, and a burst costs a write, not one a
+ * line.
+ */
+static void ev_idle(void *ctx)
+{
+	(void)ctx;
+	timeline_check(fflush(stdout) == EOF);
 }
 
 int timeline_events(struct conn *c, const struct timeline_opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_EVENTS,
 				     .filter = (char *)o->filter };
-	struct rd_event_sink sink = { ev_line, ev_lost, NULL, NULL };
+	struct rd_event_sink sink = { ev_line, ev_lost, NULL, ev_idle, NULL };
 
 	signal(SIGINT, timeline_stop);
 	signal(SIGTERM, timeline_stop);
@@ -89,6 +105,7 @@ int timeline_events(struct conn *c, const struct timeline_opts *o)
 	if (o->json || o->jsonl || o->pretty)
 		sink.raw = ev_raw;
 	conn_send(c, &req);
+	conn_stream(c); /* a quiet host is no failure */
 	rd_events(c, &sink);
 	errx(EXIT_DAEMON_ERROR, "sockwatchd ended the events stream");
 }

@@ -54,6 +54,7 @@ struct client {
 	struct query *query;
 	struct hquery *hquery; /* a history answer under way */
 	struct events_sub sub; /* while REPLY_EVENTS */
+	int queued;	       /* and it has events to send since since_ms */
 	struct filter *filter; /* of the request under way, or NULL */
 	uint64_t since_ms;     /* last request read or bytes written */
 	uint64_t fresh_from_ms;
@@ -396,6 +397,12 @@ static void client_wake(void *ctx)
 	struct client *c = ctx;
 	short ev = POLLOUT;
 
+	/* a stall is counted from the first event not yet sent, not from a
+	 * quiet hour before it */
+	if (!c->queued) {
+		c->queued = 1;
+		c->since_ms = clock_mono_ms();
+	}
 	if (!c->eof && c->in.len <= PROTO_MAX_LINE)
 		ev |= POLLIN;
 	loop_watch(c->ctl->loop, c->fd, ev);
@@ -594,6 +601,7 @@ static int client_send(struct client *c)
 	}
 	jbuf_reset(&c->out);
 	c->out_off = 0;
+	c->queued = 0;
 	return 1;
 }
 

@@ -529,6 +529,32 @@ START_TEST(kernel_drops_are_told_and_caught_up)
 }
 END_TEST
 
+/*
+ * A subscriber that waited quietly longer than --client-timeout is not
+ * taken for one that stopped reading when at last something happens.
+ */
+START_TEST(a_quiet_subscriber_is_kept)
+{
+	int l = net_listen("127.0.0.1:7412", 8, 0, NULL);
+	pid_t pid = daemon_start(sock_path, (char *[]){ "--interval", "3600000",
+							"--client-timeout",
+							"1000", NULL });
+	int fd = subscribe(NULL);
+	struct got g;
+
+	got_init(&g);
+	usleep(2500000);
+	churn_done(churn(l, 7412, 1, 100));
+	collect(fd, &g, "close", 2, 3000);
+	ck_assert_uint_eq(got_count(&g, "close"), 2);
+	ck_assert_uint_eq(g.nlost, 0);
+	got_free(&g);
+	close(fd);
+	close(l);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
 /* A history request's records on fd, one JSON value each, in an array. */
 static json_t *history_on(int fd, const char *extra)
 {
@@ -923,6 +949,7 @@ Suite *events_suite(void)
 	tcase_add_test(live, history_is_bounded_grouped_and_filtered);
 	tcase_add_test(live, sockwatchctl_shows_the_history);
 	tcase_add_test(live, sockwatchctl_follows_events);
+	tcase_add_test(live, a_quiet_subscriber_is_kept);
 	suite_add_tcase(s, live);
 	if (!can_switch_uid()) {
 		/* Said plainly, not counted as passed. */
