@@ -178,6 +178,7 @@ demo: all
 
 bench: all $(BENCHES)
 	bench/run
+	bench/events
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
