@@ -78,7 +78,7 @@ struct control {
 	int fresh_asked; /* the poller was asked (2: for a full view), and
 			    has not answered */
 	size_t mem;	 /* what every client holds, buffers and queries */
-	int waking;	 /* in control_wake, or closing: no wake inside */
+	int waking; /* in control_wake, a sweep, or closing: no wake inside */
 	uint64_t start_ms;
 	uint64_t accept_paused_until; /* out of fds: let clients leave first */
 	uint64_t clients_total;
@@ -661,6 +661,26 @@ static void control_wake(struct control *ctl)
 }
 
 /*
+ * A loop over the clients that may free one holds the wakes: a wake from
+ * inside it could free the client the loop holds as its next. Returns
+ * whether they were held already, for the release.
+ */
+static int control_hold_wakes(struct control *ctl)
+{
+	int held = ctl->waking;
+
+	ctl->waking = 1;
+	return held;
+}
+
+static void control_release_wakes(struct control *ctl, int held)
+{
+	ctl->waking = held;
+	if (!held)
+		control_wake(ctl);
+}
+
+/*
  * Sends what is in out and, once it has all gone, writes the next step
  * of the reply: one step a turn, so that every client gets its turn.
  */
@@ -923,6 +943,8 @@ static void control_each_fresh(struct control *ctl,
 {
 	struct client *c, *next;
 
+	int held = control_hold_wakes(ctl);
+
 	for (c = ctl->clients; c; c = next) {
 		next = c->next;
 		if (c->reply != REPLY_FRESH)
@@ -933,6 +955,7 @@ static void control_each_fresh(struct control *ctl,
 			client_update(c);
 		}
 	}
+	control_release_wakes(ctl, held);
 }
 
 static void fresh_serve(struct control *ctl, struct client *c)
@@ -984,23 +1007,25 @@ void control_sweep(struct control *ctl)
 {
 	uint64_t now = clock_mono_ms();
 	struct client *c, *next;
+	int held;
 
 	if (ctl->accept_paused_until && now >= ctl->accept_paused_until) {
 		ctl->accept_paused_until = 0;
 		loop_watch(ctl->loop, ctl->listen_fd, POLLIN);
 	}
+	held = control_hold_wakes(ctl);
 	for (c = ctl->clients; c; c = next) {
 		next = c->next;
 		if (c->reply == REPLY_FRESH || c->mem_wait ||
-		    now - c->since_ms < ctl->opts.timeout_ms)
+		    now < c->since_ms + ctl->opts.timeout_ms)
 			continue;
 		if (c->reply == REPLY_EVENTS && c->out.len == c->out_off)
 			continue; /* waiting for events, not stalled */
 		log_debug("closing client pid %ld: %s", (long)c->cred.pid,
 			  c->reply == REPLY_NONE ? "idle" : "not reading");
-		c->dead = 1;
-		client_update(c);
+		client_free(ctl, c);
 	}
+	control_release_wakes(ctl, held); /* what they held, for the waiting */
 }
 
 void control_free(struct control *ctl)
