@@ -152,8 +152,10 @@ static void ch_worker(int w, double rate, double secs, const char *path)
 		if (ch_one(l, &src, &dst, &recs[i]) < 0)
 			die("connection");
 		if (now_ns(CLOCK_MONOTONIC) - t0 >
-		    (uint64_t)CH_MAX_S * 1000000000u)
+		    (uint64_t)CH_MAX_S * 1000000000u) {
+			i++; /* this one was made: logged with the others */
 			break;
+		}
 	}
 	f = fopen(path, "wb");
 	if (!f || fwrite(recs, sizeof(*recs), (size_t)i, f) != (size_t)i ||

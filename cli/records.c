@@ -855,6 +855,7 @@ void rd_events(struct conn *c, const struct rd_event_sink *sink)
 	json_t *o = rd_record(line, len, "events");
 
 	json_decref(o);
+	conn_stream(c); /* answered: from now on a quiet host is no failure */
 	for (;;) {
 		struct rd_event ev;
 		json_error_t e;

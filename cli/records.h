@@ -194,7 +194,8 @@ struct rd_event_sink {
 
 /*
  * Reads an events stream off c until the daemon ends it: the events
- * record, then events and lost records, each checked, into sink. Raw
+ * record (within the connection's timeout), then, for as long as it
+ * takes, events and lost records, each checked, into sink. Raw
  * lines (--json) are passed on as they came once their type is known;
  * a line of any other kind is read whole, for its error or its fault.
  */

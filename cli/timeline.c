@@ -105,7 +105,6 @@ int timeline_events(struct conn *c, const struct timeline_opts *o)
 	if (o->json || o->jsonl || o->pretty)
 		sink.raw = ev_raw;
 	conn_send(c, &req);
-	conn_stream(c); /* a quiet host is no failure */
 	rd_events(c, &sink);
 	errx(EXIT_DAEMON_ERROR, "sockwatchd ended the events stream");
 }

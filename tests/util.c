@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -300,6 +301,19 @@ void child_dies_with_parent(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/*
+ * uid and gid 65534 and no supplementary groups (root's would let it see
+ * what a member of the socket's group sees); the death signal is set
+ * after, as a change of uid clears it.
+ */
+static int become_nobody(void)
+{
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return -1;
+	child_dies_with_parent();
+	return 0;
+}
+
 static int has_arg(char *const argv[], const char *name)
 {
 	size_t i;
@@ -434,7 +448,7 @@ pid_t listener_child(const char *ep, const char *comm, int as_nobody)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		child_dies_with_parent();
-		if (as_nobody && (setgid(65534) || setuid(65534)))
+		if (as_nobody && become_nobody() < 0)
 			_exit(1);
 		if (comm)
 			prctl(PR_SET_NAME, comm);
@@ -454,9 +468,12 @@ int can_switch_uid(void)
 	pid_t pid = fork();
 	int status;
 
+	if (pid < 0)
+		return 0;
 	if (pid == 0)
-		_exit(setgid(65534) == 0 && setuid(65534) == 0 ? 0 : 1);
-	waitpid(pid, &status, 0);
+		_exit(become_nobody() == 0 ? 0 : 1);
+	if (waitpid(pid, &status, 0) != pid)
+		return 0;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -465,22 +482,23 @@ pid_t fork_as_nobody(void)
 	pid_t pid = fork();
 
 	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		child_dies_with_parent();
-		if (setgid(65534) || setuid(65534))
-			_exit(1);
-	}
+	if (pid == 0 && become_nobody() < 0)
+		_exit(1);
 	return pid;
 }
 
 int client_connect_as_nobody(const char *sock)
 {
-	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte = 0;
 	struct iovec iov = { &byte, 1 };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
 	int sp[2], fd, st;
 	pid_t pid;
 
@@ -495,7 +513,7 @@ int client_connect_as_nobody(const char *sock)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "uid 65534 could not connect to %s", sock);
-	ck_assert_int_eq(recvmsg(sp[0], &mh, 0), 1);
+	ck_assert_int_eq(recvmsg(sp[0], &mh, MSG_CMSG_CLOEXEC), 1);
 	fd = fdpass_take(&mh);
 	close(sp[0]);
 	ck_assert_int_ge(fd, 0);
