@@ -444,6 +444,11 @@ static void ev_remember_unseen(struct events *ev, uint64_t cookie, int64_t at)
 	ev->nunseen++;
 }
 
+static int ev_bit(const uint8_t *bits, uint32_t i)
+{
+	return (bits[i / 8] >> (i % 8)) & 1;
+}
+
 static void ev_kernel_close(void *ctx, const struct destroy_event *d)
 {
 	struct events *ev = ctx;
@@ -452,6 +457,9 @@ static void ev_kernel_close(void *ctx, const struct destroy_event *d)
 	int64_t now = clock_real_ms();
 	struct ev_buf b;
 
+	/* told already: from a picture, when the kernel's word came late */
+	if (i != UINT32_MAX && ev_bit(ev->cur.closed, i))
+		return;
 	if (i != UINT32_MAX) {
 		int listener = rec_is_listener(&p->recs[i]);
 
@@ -559,11 +567,6 @@ static int ev_pic_build(struct ev_pic *np, struct snap *s, size_t old_times)
 	}
 	memset(np->seen, 0xff, n * sizeof(*np->seen));
 	return 0;
-}
-
-static int ev_bit(const uint8_t *bits, uint32_t i)
-{
-	return (bits[i / 8] >> (i % 8)) & 1;
 }
 
 /* One comparison of two pictures, and what it found. */
