@@ -529,21 +529,28 @@ json_t *status_of(const char *sock)
 	int fd;
 
 	do {
+		static const char req[] = "{\"v\":1,\"cmd\":\"status\"}\n";
+
 		json_decref(o);
+		o = NULL;
 		fd = client_connect(sock);
 		ck_assert_int_ge(fd, 0);
-		client_send(fd, "{\"v\":1,\"cmd\":\"status\"}\n",
-			    strlen("{\"v\":1,\"cmd\":\"status\"}\n"));
+		/* a daemon at its limit may say so and close before reading:
+		 * the send fails, and its answer is still there to read */
+		(void)!send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
 		line = client_line(fd, 10000);
-		ck_assert_ptr_nonnull(line);
-		o = json_doc(line);
-		free(line);
 		close(fd);
-		if (strcmp(json_string_value(json_object_get(o, "type")),
-			   "status") == 0)
-			return o;
+		if (line) {
+			o = json_doc(line);
+			free(line);
+			if (strcmp(json_string_value(
+					   json_object_get(o, "type")),
+				   "status") == 0)
+				return o;
+		}
 		usleep(50000);
 	} while (now_ms() < deadline);
+	json_decref(o);
 	ck_abort_msg("no status record");
 	return NULL;
 }
