@@ -865,10 +865,10 @@ void rd_events(struct conn *c, const struct rd_event_sink *sink)
 		line = conn_line(c, &len);
 		if (!line)
 			return;
-		if (sink->raw && !rd_is(line, len, "{\"type\":\"event\",") &&
-		    !rd_is(line, len, "{\"type\":\"lost\","))
-			json_decref(rd_record(line, len, "event"));
 		if (sink->raw) {
+			if (!rd_is(line, len, "{\"type\":\"event\",") &&
+			    !rd_is(line, len, "{\"type\":\"lost\","))
+				json_decref(rd_record(line, len, "event"));
 			sink->raw(sink->ctx, line, len);
 			continue;
 		}

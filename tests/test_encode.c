@@ -315,6 +315,18 @@ START_TEST(outbound_groups_and_udp_states)
 END_TEST
 
 /* UTF-8 through as it is; anything else escaped or U+FFFD, always JSON. */
+/* What b holds is exactly want; read back (NULL: not JSON), b freed. */
+static json_t *encoded_as(struct jbuf *b, const char *want)
+{
+	json_t *v;
+
+	jbuf_put(b, "", 1);
+	ck_assert_str_eq(b->p, want);
+	v = json_loads(b->p, JSON_DECODE_ANY, NULL);
+	jbuf_free(b);
+	return v;
+}
+
 START_TEST(strings_are_exact_utf8_or_replaced)
 {
 	static const struct {
@@ -338,12 +350,9 @@ START_TEST(strings_are_exact_utf8_or_replaced)
 		json_t *v;
 
 		jbuf_str(&b, cases[i].in);
-		jbuf_put(&b, "", 1);
-		ck_assert_str_eq(b.p, cases[i].json);
-		v = json_loads(b.p, JSON_DECODE_ANY, NULL);
+		v = encoded_as(&b, cases[i].json);
 		ck_assert_msg(v != NULL, "case %zu is not JSON", i);
 		json_decref(v);
-		jbuf_free(&b);
 	}
 	ck_assert_int_eq(utf8_bad_at("caf\xc3\xa9"), -1);
 	ck_assert_int_eq(utf8_bad_at("caf\xe9"), 3);
@@ -370,12 +379,9 @@ START_TEST(numbers_fit_a_reader)
 		json_t *v;
 
 		jbuf_u64(&b, cases[i].in);
-		jbuf_put(&b, "", 1);
-		ck_assert_str_eq(b.p, cases[i].json);
-		v = json_loads(b.p, JSON_DECODE_ANY, NULL);
+		v = encoded_as(&b, cases[i].json);
 		ck_assert_msg(json_is_integer(v), "case %zu is not read", i);
 		json_decref(v);
-		jbuf_free(&b);
 	}
 }
 END_TEST

@@ -595,8 +595,8 @@ static json_t *history(const char *extra)
 	return history_on(client_connect(sock_path), extra);
 }
 
-/* The closed count of the group role/port in a history answer, or -1. */
-static long closed_in(json_t *recs, const char *role, int port)
+/* The closed_group record of role/port in a history answer, or NULL. */
+static json_t *closed_group_of(json_t *recs, const char *role, int port)
 {
 	json_t *o;
 	size_t i;
@@ -605,9 +605,16 @@ static long closed_in(json_t *recs, const char *role, int port)
 		if (strcmp(str_of(o, "type"), "closed_group") == 0 &&
 		    strcmp(str_of(o, "role"), role) == 0 &&
 		    port_of(o, "endpoint") == port)
-			return (long)json_integer_value(
-				json_object_get(o, "closed"));
-	return -1;
+			return o;
+	return NULL;
+}
+
+/* The closed count of the group role/port in a history answer, or -1. */
+static long closed_in(json_t *recs, const char *role, int port)
+{
+	json_t *o = closed_group_of(recs, role, port);
+
+	return o ? (long)json_integer_value(json_object_get(o, "closed")) : -1;
 }
 
 /*
@@ -845,20 +852,12 @@ static void only_procs_of(const struct got *g, int lport, pid_t pid)
 /* The one connection of group role/port in a history answer. */
 static json_t *closed_conn(json_t *recs, const char *role, int port)
 {
-	json_t *o;
-	size_t i;
+	json_t *o = closed_group_of(recs, role, port), *c;
 
-	json_array_foreach (recs, i, o)
-		if (strcmp(str_of(o, "type"), "closed_group") == 0 &&
-		    strcmp(str_of(o, "role"), role) == 0 &&
-		    port_of(o, "endpoint") == port) {
-			json_t *c = json_object_get(o, "connections");
-
-			ck_assert_uint_eq(json_array_size(c), 1);
-			return json_array_get(c, 0);
-		}
-	ck_abort_msg("no %s group on port %d", role, port);
-	return NULL;
+	ck_assert_msg(o != NULL, "no %s group on port %d", role, port);
+	c = json_object_get(o, "connections");
+	ck_assert_uint_eq(json_array_size(c), 1);
+	return json_array_get(c, 0);
 }
 
 /*
