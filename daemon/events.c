@@ -11,9 +11,12 @@
  * dropped events (ENOBUFS), the next picture tells which connections
  * closed unheard: they are reported from it, and counted as lost.
  *
- * A subscriber's events go into its client's out buffer, at most
- * EVENTS_QUEUE_MAX unsent: past it, its events are counted, and it gets
- * a lost record once it has room again. Nobody waits for anybody.
+ * A subscriber's events wait packed in its queue and are encoded into
+ * its client's out buffer a chunk ahead of what the socket takes, so
+ * that a reader who is behind holds about four times as many events as
+ * their JSON would. At most EVENTS_QUEUE_MAX bytes wait, JSON and packed:
+ * past it, its events are counted, and it gets a lost record, in order,
+ * once it has room again. Nobody waits for anybody.
  */
 #include "events.h"
 
@@ -33,6 +36,7 @@
 #define EVENTS_UNSEEN_MAX 262144   /* closes remembered for the next diff */
 #define EVENTS_RATE_BUCKETS 6	   /* of EVENTS_RATE_WINDOW_S / 6 each */
 #define EVENTS_PIC_TIME UINT32_MAX /* not yet given a first-seen time */
+#define EVENTS_CHUNK 32768	   /* JSON encoded ahead of a socket */
 
 /* A picture as events know it: its records by cookie, and their ages. */
 struct ev_pic {
@@ -217,19 +221,47 @@ static const uint32_t *sub_uid(const struct events_sub *s)
 	return s->all ? NULL : &s->uid;
 }
 
-static size_t sub_queued(const struct events_sub *s)
+/* The JSON in out that its socket has not taken yet. */
+static size_t sub_unsent(const struct events_sub *s)
 {
 	return s->out->len - *s->out_off;
+}
+
+/* What the packed queue may hold now: the rest of EVENTS_QUEUE_MAX. */
+static size_t sub_limit(const struct events_sub *s)
+{
+	size_t unsent = sub_unsent(s);
+
+	return unsent < EVENTS_QUEUE_MAX ? EVENTS_QUEUE_MAX - unsent : 0;
+}
+
+/* Encodes queued records into out, EVENTS_CHUNK ahead of its socket. */
+static void sub_fill(struct events_sub *s)
+{
+	struct evq_item it;
+	int any = 0;
+
+	while (sub_unsent(s) < EVENTS_CHUNK && evq_pop(&s->q, &it)) {
+		if (it.lost)
+			encode_lost(s->out, it.count,
+				    it.lost - 1 == EVQ_LOST_KERNEL
+					    ? "kernel"
+					    : "slow reader");
+		else
+			encode_event(s->out, &it.e, sub_uid(s));
+		any = 1;
+	}
+	evq_trim(&s->q);
+	if (any)
+		s->wake(s->ctx);
 }
 
 /* The lost record a subscriber is owed, if it has room for it now. */
 static void sub_catch_up(struct events_sub *s)
 {
-	if (!s->lost || sub_queued(s) >= EVENTS_QUEUE_MAX)
-		return;
-	encode_lost(s->out, s->lost, "slow reader");
-	s->lost = 0;
-	s->wake(s->ctx);
+	if (s->lost &&
+	    !evq_push_lost(&s->q, s->lost, EVQ_LOST_SLOW, sub_limit(s)))
+		s->lost = 0;
 }
 
 /* To every subscriber whose filter passes it, room permitting. */
@@ -242,23 +274,26 @@ static void events_emit(struct events *ev, const struct event *e)
 		if (!event_match(s->filter, e, sub_uid(s)))
 			continue;
 		sub_catch_up(s);
-		if (sub_queued(s) >= EVENTS_QUEUE_MAX) {
-			s->lost++;
+		if (s->lost || evq_push(&s->q, e, sub_limit(s)) < 0) {
+			s->lost++; /* after its last record, in order */
 			continue;
 		}
-		encode_event(s->out, e, sub_uid(s));
-		s->wake(s->ctx);
+		sub_fill(s);
 	}
 }
 
-/* Every subscriber learns that the kernel dropped count events. */
+/*
+ * Every subscriber learns that the kernel dropped count events, in its
+ * queue's order; one record of them at its end takes the next count.
+ */
 static void events_lost_kernel(struct events *ev, uint64_t count)
 {
 	struct events_sub *s;
 
 	for (s = ev->subs; s; s = s->next) {
-		encode_lost(s->out, count, "kernel");
-		s->wake(s->ctx);
+		if (evq_push_lost(&s->q, count, EVQ_LOST_KERNEL, SIZE_MAX) < 0)
+			s->lost += count; /* no memory: told as its own loss */
+		sub_fill(s);
 	}
 }
 
@@ -267,6 +302,7 @@ int events_subscribe(struct events *ev, struct events_sub *sub)
 	if (ev->nsubs >= ev->o.max_subscribers)
 		return -1;
 	sub->lost = 0;
+	memset(&sub->q, 0, sizeof(sub->q));
 	sub->next = ev->subs;
 	ev->subs = sub;
 	ev->nsubs++;
@@ -280,6 +316,7 @@ void events_unsubscribe(struct events *ev, struct events_sub *sub)
 	for (pp = &ev->subs; *pp; pp = &(*pp)->next)
 		if (*pp == sub) {
 			*pp = sub->next;
+			evq_free(&sub->q);
 			ev->nsubs--;
 			return;
 		}
@@ -288,7 +325,9 @@ void events_unsubscribe(struct events *ev, struct events_sub *sub)
 void events_drained(struct events *ev, struct events_sub *sub)
 {
 	(void)ev;
+	sub_fill(sub);
 	sub_catch_up(sub);
+	sub_fill(sub);
 }
 
 /* ---- events from a picture ---- */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "destroy.h"
+#include "evqueue.h"
 #include "filter.h"
 #include "history.h"
 #include "jbuf.h"
@@ -30,7 +31,10 @@ struct events_opts {
 	void *ctx;
 };
 
-/* A subscriber: the filter and view of its client, the buffer it reads. */
+/*
+ * A subscriber: the filter and view of its client, the buffer it reads
+ * and, packed, the events that wait for room in it.
+ */
 struct events_sub {
 	struct events_sub *next;
 	const struct filter *filter; /* NULL: all; the client's */
@@ -38,6 +42,7 @@ struct events_sub {
 	uint32_t uid;
 	struct jbuf *out;
 	const size_t *out_off;	 /* how much of out has gone */
+	struct evqueue q;	 /* events not yet in out */
 	uint64_t lost;		 /* events dropped since its last record */
 	void (*wake)(void *ctx); /* out has more to send */
 	void *ctx;

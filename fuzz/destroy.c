@@ -4,7 +4,9 @@
  * groups, through what the server does with a close it hears: parsed into
  * events, matched by a filter on ports and processes, encoded for a reader
  * who sees all and one who sees only uid 0, and logged in a history small
- * enough to wrap, whose entries must read back as what was logged.
+ * enough to wrap, whose entries must read back as what was logged. Every
+ * event also goes through a subscriber's packed queue, and must encode
+ * the same coming out of it.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "destroy.h"
 #include "encode.h"
 #include "event.h"
+#include "evqueue.h"
 #include "filter.h"
 #include "fuzz.h"
 #include "history.h"
@@ -24,18 +27,43 @@ struct fuzz_destroy {
 	struct filter *f;
 	struct history h;
 	struct jbuf b;
+	struct evqueue q;
 	int64_t at_ms;
 };
 
 static const uint32_t fuzz_uid0;
 
+/* ev, out of the queue, encodes as the two lines from at did. */
+static void fuzz_queued(struct fuzz_destroy *fd, const struct event *ev,
+			size_t at)
+{
+	size_t len = fd->b.len - at;
+
+	encode_event(&fd->b, ev, NULL);
+	encode_event(&fd->b, ev, &fuzz_uid0);
+	if (fd->b.oom)
+		return;
+	if (fd->b.len - at != 2 * len ||
+	    memcmp(fd->b.p + at, fd->b.p + at + len, len) != 0)
+		abort();
+	fd->b.len = at + len;
+}
+
 /* Encoded and matched as both readers, or abort on what cannot be. */
 static void fuzz_event(struct fuzz_destroy *fd, const struct event *ev)
 {
+	static struct evq_item it;
+	size_t at = fd->b.len;
+
 	(void)event_match(fd->f, ev, NULL);
 	(void)event_match(fd->f, ev, &fuzz_uid0);
 	encode_event(&fd->b, ev, NULL);
 	encode_event(&fd->b, ev, &fuzz_uid0);
+	if (evq_push(&fd->q, ev, SIZE_MAX) < 0 || fd->b.oom)
+		return;
+	if (evq_pop(&fd->q, &it) != 1 || it.lost)
+		abort();
+	fuzz_queued(fd, &it.e, at);
 }
 
 static void fuzz_close(void *ctx, const struct destroy_event *d)
@@ -94,6 +122,7 @@ int fuzz_destroy(const uint8_t *data, size_t size)
 	if (!fd.b.oom)
 		fuzz_json_lines(&fd.b);
 	jbuf_free(&fd.b);
+	evq_free(&fd.q);
 	history_free(&fd.h);
 	filter_free(fd.f);
 	return 0;

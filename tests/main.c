@@ -13,6 +13,7 @@ int main(void)
 	srunner_add_suite(sr, diag_suite());
 	srunner_add_suite(sr, destroy_suite());
 	srunner_add_suite(sr, events_suite());
+	srunner_add_suite(sr, evqueue_suite());
 	srunner_add_suite(sr, encode_suite());
 	srunner_add_suite(sr, proto_suite());
 	srunner_add_suite(sr, procs_suite());

@@ -10,6 +10,7 @@ Suite *budget_suite(void);
 Suite *diag_suite(void);
 Suite *destroy_suite(void);
 Suite *events_suite(void);
+Suite *evqueue_suite(void);
 Suite *encode_suite(void);
 Suite *proto_suite(void);
 Suite *procs_suite(void);
