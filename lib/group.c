@@ -63,15 +63,15 @@ static void ep_set(struct endpoint *ep, uint8_t role, const struct sock_rec *r,
 		memcpy(ep->addr, addr, rec_addr_len(r->family));
 }
 
-static uint32_t gb_find(const struct gb *b, const struct endpoint *ep)
+static struct sockgroup *gb_find(const struct gb *b, const struct endpoint *ep)
 {
 	size_t mask = b->tabcap - 1;
 	size_t i = ep_hash(ep) & mask;
 
 	for (; b->tab[i] != NONE; i = (i + 1) & mask)
 		if (memcmp(&b->groups[b->tab[i]].ep, ep, sizeof(*ep)) == 0)
-			return b->tab[i];
-	return NONE;
+			return &b->groups[b->tab[i]];
+	return NULL;
 }
 
 static void gb_insert(struct gb *b, uint32_t id)
@@ -107,22 +107,40 @@ static int gb_grow(struct gb *b)
 	return 0;
 }
 
-/* The group keyed on ep, created when missing; NONE on ENOMEM. */
-static uint32_t gb_get(struct gb *b, const struct endpoint *ep)
+/* The group keyed on ep, created when missing; NULL on ENOMEM. */
+static struct sockgroup *gb_get(struct gb *b, const struct endpoint *ep)
 {
-	uint32_t id = gb_find(b, ep);
+	struct sockgroup *g = gb_find(b, ep);
+	uint32_t id;
 
-	if (id != NONE)
-		return id;
+	if (g)
+		return g;
 	if (grow(&b->groups, &b->gcap, b->ngroups, sizeof(*b->groups), 64) < 0)
-		return NONE;
+		return NULL;
 	if ((b->ngroups + 1) * 2 > b->tabcap && gb_grow(b) < 0)
-		return NONE;
+		return NULL;
 	id = (uint32_t)b->ngroups++;
-	memset(&b->groups[id], 0, sizeof(b->groups[id]));
-	b->groups[id].ep = *ep;
+	g = &b->groups[id];
+	memset(g, 0, sizeof(*g));
+	g->ep = *ep;
 	gb_insert(b, id);
-	return id;
+	return g;
+}
+
+static const uint8_t v4mapped[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+static int addr_is_mapped(uint8_t family, const uint8_t *a)
+{
+	return family == AF_INET6 && memcmp(a, v4mapped, 12) == 0;
+}
+
+/* A v6only listener takes no IPv4 traffic, which IPv6 sees v4-mapped. */
+static int group_serves(const struct sockgroup *g, uint8_t family,
+			const uint8_t *addr)
+{
+	return !g->v6only || !addr_is_mapped(family, addr);
 }
 
 /*
@@ -134,27 +152,39 @@ static uint32_t gb_serve(const struct gb *b, const struct sock_rec *like,
 {
 	const uint8_t *addrs[2] = { addr, NULL };
 	struct endpoint ep;
-	int a;
+	int a, d;
 
 	if (!port_listening(b, like->proto, port))
 		return NONE;
 	for (a = 0; a < 2; a++) {
-		uint32_t id;
-
 		ep_set(&ep, GROUP_LISTEN, like, addrs[a], port, dev);
-		id = gb_find(b, &ep);
-		if (id == NONE && dev) {
-			ep.ifindex = 0;
-			id = gb_find(b, &ep);
+		for (d = 0; d < 1 + !!dev; d++) {
+			const struct sockgroup *g;
+
+			ep.ifindex = d ? 0 : dev;
+			g = gb_find(b, &ep);
+			if (g && group_serves(g, like->family, addr))
+				return (uint32_t)(g - b->groups);
 		}
-		if (id != NONE)
-			return id;
 	}
 	return NONE;
 }
 
+/*
+ * Keeps a listen group's v6only true while all its listeners are; the
+ * first listener counts in nsock, which gb_layout counts again.
+ */
+static void gb_note_listener(struct sockgroup *g, const struct sock_rec *r)
+{
+	if (!g->nsock++)
+		g->v6only = r->family == AF_INET6;
+	if (!(r->flags & REC_F_V6ONLY))
+		g->v6only = 0;
+}
+
 static int gb_assign(struct gb *b)
 {
+	struct sockgroup *g;
 	struct endpoint ep;
 	size_t i;
 	int pass;
@@ -180,9 +210,12 @@ static int gb_assign(struct gb *b)
 				ep_set(&ep, GROUP_OUTBOUND, r, r->raddr,
 				       r->rport, 0);
 			}
-			b->gid[i] = gb_get(b, &ep);
-			if (b->gid[i] == NONE)
+			g = gb_get(b, &ep);
+			if (!g)
 				return -1;
+			b->gid[i] = (uint32_t)(g - b->groups);
+			if (pass == 0)
+				gb_note_listener(g, r);
 		}
 	}
 	return 0;
@@ -357,10 +390,6 @@ static int gb_has_peer(const struct gb *b, const uint32_t *order,
 	return 0;
 }
 
-static const uint8_t v4mapped[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
-
 /*
  * Moves a record between IPv4 and the v4-mapped IPv6 form, so that a
  * client of one family finds a listener of the other. Returns 0 when
@@ -441,7 +470,8 @@ static int gb_peer_here(const struct gb *b, const uint32_t *order,
 		const struct sockgroup *l = &b->groups[lo];
 		int exact = memcmp(l->ep.addr, r->raddr, 16) == 0;
 
-		if (!exact && memcmp(l->ep.addr, any, 16) != 0)
+		if ((!exact && memcmp(l->ep.addr, any, 16) != 0) ||
+		    !group_serves(l, r->family, r->raddr))
 			continue;
 		if (r->proto == IPPROTO_UDP) {
 			if (exact || addr_is_loopback(r->family, r->raddr))
@@ -541,19 +571,19 @@ static uint32_t group_serving(const struct sockgroup *groups, size_t n,
 			      const struct sock_rec *r, struct endpoint *ep)
 {
 	const uint8_t *addrs[2] = { r->laddr, NULL };
-	int a;
+	int a, d;
 
 	for (a = 0; a < 2; a++) {
-		uint32_t id;
-
 		ep_set(ep, GROUP_LISTEN, r, addrs[a], r->lport, r->ifindex);
-		id = group_find(groups, n, ep);
-		if (id == GROUP_NONE && r->ifindex) {
-			ep->ifindex = 0;
+		for (d = 0; d < 1 + !!r->ifindex; d++) {
+			uint32_t id;
+
+			ep->ifindex = d ? 0 : r->ifindex;
 			id = group_find(groups, n, ep);
+			if (id != GROUP_NONE &&
+			    group_serves(&groups[id], r->family, r->laddr))
+				return id;
 		}
-		if (id != GROUP_NONE)
-			return id;
 	}
 	return GROUP_NONE;
 }

@@ -32,6 +32,11 @@ struct sockgroup {
 	uint32_t nsock;
 	uint32_t nconn;
 	uint8_t local; /* outbound: the remote end is a socket of this host */
+	/*
+	 * listen, IPv6: every listener has IPV6_V6ONLY, so the group serves
+	 * no IPv4 (v4-mapped) address. 0 in records from before it was kept.
+	 */
+	uint8_t v6only;
 };
 
 /*

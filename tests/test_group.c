@@ -218,6 +218,56 @@ START_TEST(v6only_and_v4_listeners_keep_their_family)
 }
 END_TEST
 
+/*
+ * A v6only listener serves no IPv4: a socket bound to a v4-mapped address
+ * on its port (a client's, here) is not one of its connections.
+ */
+START_TEST(v6only_listener_owns_no_v4_mapped_socket)
+{
+	struct host h = { 0 };
+	size_t l = add(&h, "tcp", "listen", "[::]:9092", "[::]:0", 0);
+	size_t m = add(&h, "tcp", "established", "[::ffff:127.0.0.1]:9092",
+		       "[::ffff:127.0.0.1]:5432", 0);
+	size_t c6 =
+		add(&h, "tcp", "established", "[::1]:9092", "[::1]:6000", 0);
+	struct endpoint ep;
+
+	h.r[l].flags |= REC_F_V6ONLY;
+	build(&h);
+	ck_assert_ptr_eq(group_of(&h, c6, NULL), group_of(&h, l, NULL));
+	expect_ep(group_of(&h, m, NULL), GROUP_OUTBOUND,
+		  "[::ffff:127.0.0.1]:5432", 0);
+	/* placing a socket no picture saw follows the same rule */
+	ck_assert_ptr_eq(
+		&h.g.groups[group_place(h.g.groups, h.g.ngroups, &h.r[m], &ep)],
+		group_of(&h, m, NULL));
+	ck_assert_int_eq(ep.role, GROUP_OUTBOUND);
+	ck_assert_ptr_eq(&h.g.groups[group_place(h.g.groups, h.g.ngroups,
+						 &h.r[c6], &ep)],
+			 group_of(&h, l, NULL));
+	teardown_host(&h);
+}
+END_TEST
+
+/* Reuseport listeners of one endpoint: one without v6only takes IPv4. */
+START_TEST(one_dual_stack_listener_makes_the_group_serve_ipv4)
+{
+	struct host h = { 0 };
+	size_t a = add(&h, "tcp", "listen", "[::]:9092", "[::]:0", 0);
+	size_t b = add(&h, "tcp", "listen", "[::]:9092", "[::]:0", 0);
+	size_t m = add(&h, "tcp", "established", "[::ffff:127.0.0.1]:9092",
+		       "[::ffff:127.0.0.1]:5432", 0);
+
+	h.r[a].flags |= REC_F_V6ONLY;
+	h.r[b].inode = h.r[a].inode + 1;
+	build(&h);
+	ck_assert_uint_eq(h.g.ngroups, 1);
+	ck_assert_int_eq(group_of(&h, m, NULL)->v6only, 0);
+	ck_assert_ptr_eq(group_of(&h, m, NULL), group_of(&h, b, NULL));
+	teardown_host(&h);
+}
+END_TEST
+
 START_TEST(device_bound_listener_serves_only_its_device)
 {
 	struct host h = { 0 };
@@ -527,6 +577,8 @@ Suite *group_suite(void)
 	tcase_add_test(tc, same_port_two_addresses_two_groups);
 	tcase_add_test(tc, exact_address_before_wildcard);
 	tcase_add_test(tc, dual_stack_listener_owns_v4_mapped_clients);
+	tcase_add_test(tc, v6only_listener_owns_no_v4_mapped_socket);
+	tcase_add_test(tc, one_dual_stack_listener_makes_the_group_serve_ipv4);
 	tcase_add_test(tc, v6only_and_v4_listeners_keep_their_family);
 	tcase_add_test(tc, device_bound_listener_serves_only_its_device);
 	tcase_add_test(tc, unbound_listener_serves_bound_sockets_too);

@@ -51,6 +51,11 @@ static void world_tcp(struct world *w)
 	l = net_listen("0.0.0.0:8085", 4, 0, "lo");
 	w->c8085 = net_port(net_connect("127.0.0.1:8085", NULL, 0));
 	net_accept(l);
+	/* A v6only listener, and a client v4-mapped on its port: not its. */
+	net_listen("[::]:8087", 4, NET_V6ONLY, NULL);
+	l = net_listen("127.0.0.1:8088", 4, 0, NULL);
+	net_connect("[::ffff:127.0.0.1]:8088", "[::ffff:127.0.0.1]:8087", 0);
+	net_accept(l);
 }
 
 /* TIME-WAIT on the server side (it closes first), CLOSE-WAIT too. */
@@ -247,6 +252,12 @@ START_TEST(grouping_socket_by_socket)
 		  "listen tcp 0.0.0.0:8084", "connections");
 	expect_in(doc, "tcp", "127.0.0.1:8085", ep(a, "127.0.0.1", w.c8085),
 		  "listen tcp 0.0.0.0:8085%lo", "connections");
+	s = expect_in(doc, "tcp", "::ffff:127.0.0.1:8087",
+		      "::ffff:127.0.0.1:8088",
+		      "outbound tcp ::ffff:127.0.0.1:8088", "connections");
+	ck_assert(net_find(doc, "tcp", "::ffff:127.0.0.1:8087",
+			   "::ffff:127.0.0.1:8088", &g, &mem));
+	ck_assert(json_is_true(json_object_get(g, "local")));
 	json_decref(doc);
 }
 END_TEST
@@ -420,8 +431,8 @@ START_TEST(table_for_a_person)
 			 0);
 	for (p = out; (p = strstr(p, "\nLISTEN ")); p++)
 		listens++;
-	/* 8080 8081 8082x2 8083 8084x2 8085 8086, udp 5300 5302 */
-	ck_assert_uint_eq(listens, 11);
+	/* 8080 8081 8082x2 8083 8084x2 8085 8086 8087 8088, udp 5300 5302 */
+	ck_assert_uint_eq(listens, 13);
 	ck_assert_ptr_nonnull(strstr(out, "0.0.0.0%lo:8085"));
 	ck_assert_ptr_nonnull(strstr(out, "[::ffff:127.0.0.1]:8083"));
 	ck_assert_ptr_nonnull(strstr(out, "(local)"));
