@@ -143,31 +143,52 @@ static int group_serves(const struct sockgroup *g, uint8_t family,
 	return !g->v6only || !addr_is_mapped(family, addr);
 }
 
+/* The group keyed on ep in `where`, or NULL. */
+typedef const struct sockgroup *(*group_lookup)(const void *where,
+						const struct endpoint *ep);
+
 /*
- * The listen group serving (addr, port) on device dev: the exact address
- * before the wildcard, a listener bound to dev before an unbound one.
+ * The listen group serving r's local end: the exact address before the
+ * wildcard, a listener bound to r's device before an unbound one, never
+ * a v6only one for a v4-mapped address. Leaves its key in ep.
  */
-static uint32_t gb_serve(const struct gb *b, const struct sock_rec *like,
-			 const uint8_t *addr, uint16_t port, uint32_t dev)
+static const struct sockgroup *group_serving(group_lookup find,
+					     const void *where,
+					     const struct sock_rec *r,
+					     struct endpoint *ep)
 {
-	const uint8_t *addrs[2] = { addr, NULL };
-	struct endpoint ep;
+	const uint8_t *addrs[2] = { r->laddr, NULL };
 	int a, d;
 
-	if (!port_listening(b, like->proto, port))
-		return NONE;
 	for (a = 0; a < 2; a++) {
-		ep_set(&ep, GROUP_LISTEN, like, addrs[a], port, dev);
-		for (d = 0; d < 1 + !!dev; d++) {
+		ep_set(ep, GROUP_LISTEN, r, addrs[a], r->lport, 0);
+		for (d = !r->ifindex; d < 2; d++) {
 			const struct sockgroup *g;
 
-			ep.ifindex = d ? 0 : dev;
-			g = gb_find(b, &ep);
-			if (g && group_serves(g, like->family, addr))
-				return (uint32_t)(g - b->groups);
+			ep->ifindex = d ? 0 : r->ifindex;
+			g = find(where, ep);
+			if (g && group_serves(g, r->family, r->laddr))
+				return g;
 		}
 	}
-	return NONE;
+	return NULL;
+}
+
+static const struct sockgroup *gb_lookup(const void *where,
+					 const struct endpoint *ep)
+{
+	return gb_find(where, ep);
+}
+
+static uint32_t gb_serve(const struct gb *b, const struct sock_rec *r)
+{
+	const struct sockgroup *g;
+	struct endpoint ep;
+
+	if (!port_listening(b, r->proto, r->lport))
+		return NONE;
+	g = group_serving(gb_lookup, b, r, &ep);
+	return g ? (uint32_t)(g - b->groups) : NONE;
 }
 
 /*
@@ -203,8 +224,7 @@ static int gb_assign(struct gb *b)
 					    [r->lport >> 3] |=
 					(uint8_t)(1u << (r->lport & 7));
 			} else {
-				b->gid[i] = gb_serve(b, r, r->laddr, r->lport,
-						     r->ifindex);
+				b->gid[i] = gb_serve(b, r);
 				if (b->gid[i] != NONE)
 					continue;
 				ep_set(&ep, GROUP_OUTBOUND, r, r->raddr,
@@ -566,40 +586,34 @@ uint32_t group_find(const struct sockgroup *groups, size_t n,
 	return GROUP_NONE;
 }
 
-/* gb_serve's rule over sorted groups: exact address, then the wildcard. */
-static uint32_t group_serving(const struct sockgroup *groups, size_t n,
-			      const struct sock_rec *r, struct endpoint *ep)
+/* Groups sorted as group_build leaves them, for group_serving. */
+struct sorted_groups {
+	const struct sockgroup *groups;
+	size_t n;
+};
+
+static const struct sockgroup *sorted_lookup(const void *where,
+					     const struct endpoint *ep)
 {
-	const uint8_t *addrs[2] = { r->laddr, NULL };
-	int a, d;
+	const struct sorted_groups *sg = where;
+	uint32_t id = group_find(sg->groups, sg->n, ep);
 
-	for (a = 0; a < 2; a++) {
-		ep_set(ep, GROUP_LISTEN, r, addrs[a], r->lport, r->ifindex);
-		for (d = 0; d < 1 + !!r->ifindex; d++) {
-			uint32_t id;
-
-			ep->ifindex = d ? 0 : r->ifindex;
-			id = group_find(groups, n, ep);
-			if (id != GROUP_NONE &&
-			    group_serves(&groups[id], r->family, r->laddr))
-				return id;
-		}
-	}
-	return GROUP_NONE;
+	return id == GROUP_NONE ? NULL : &sg->groups[id];
 }
 
 uint32_t group_place(const struct sockgroup *groups, size_t n,
 		     const struct sock_rec *r, struct endpoint *ep)
 {
-	uint32_t id;
+	const struct sockgroup *g;
 
 	if (rec_is_listener(r)) {
 		ep_set(ep, GROUP_LISTEN, r, r->laddr, r->lport, r->ifindex);
 		return group_find(groups, n, ep);
 	}
-	id = group_serving(groups, n, r, ep);
-	if (id != GROUP_NONE)
-		return id;
+	g = group_serving(sorted_lookup, &(struct sorted_groups){ groups, n },
+			  r, ep);
+	if (g)
+		return (uint32_t)(g - groups);
 	ep_set(ep, GROUP_OUTBOUND, r, r->raddr, r->rport, 0);
 	return group_find(groups, n, ep);
 }
