@@ -177,29 +177,82 @@ static int parse_port(const char *s)
 	return -2;
 }
 
-/* "a.b.c.d[/len]" or "[v6][/len]": the address part of a host term. */
+/*
+ * An IPv4 address as iproute2 reads it, not as inet_aton does: up to four
+ * numbers, each in any base (0x7f, 0177), the missing ones zero. "10.8"
+ * is 10.8.0.0, as in "ip route add 10.8/16"; inet_aton makes it 10.0.0.8.
+ */
+static int parse_ipv4(uint8_t *addr, const char *s)
+{
+	int i;
+
+	memset(addr, 0, 4);
+	for (i = 0; i < 4; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 0);
+
+		if (end == s || v > 255)
+			return -1;
+		addr[i] = (uint8_t)v;
+		if (!*end)
+			return 0;
+		if (*end != '.')
+			return -1;
+		s = end + 1;
+	}
+	return -1; /* a fifth number */
+}
+
+/* A prefix length in any base ("24", "0x18"), or a contiguous dotted mask. */
+static int parse_len(const char *s, int max)
+{
+	uint8_t mask[4];
+	uint32_t host;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (end != s && !*end && !errno)
+		return v <= (unsigned long)max ? (int)v : -1;
+	if (parse_ipv4(mask, s) < 0)
+		return -1;
+	host = ~((uint32_t)mask[0] << 24 | (uint32_t)mask[1] << 16 |
+		 (uint32_t)mask[2] << 8 | mask[3]);
+	if (host & (host + 1))
+		return -1; /* not ones then zeros */
+	v = 32;
+	for (; host; host >>= 1)
+		v--;
+	return (int)v <= max ? (int)v : -1;
+}
+
+/*
+ * The address part of a host term, "a.b.c.d[/len]" or "v6[/len]", as
+ * iproute2's get_prefix_1 reads it: a colon makes it IPv6; "any", "all"
+ * and "default" are every address, as "*" is.
+ */
 static int parse_prefix(struct node *n, char *s)
 {
 	char *slash = strchr(s, '/');
-	long bits;
-	char *end;
 
 	if (slash)
 		*slash++ = '\0';
-	if (inet_pton(AF_INET, s, n->addr) == 1)
-		n->family = AF_INET;
-	else if (inet_pton(AF_INET6, s, n->addr) == 1)
+	if (!strcmp(s, "any") || !strcmp(s, "all") || !strcmp(s, "default"))
+		return slash ? -1 : 0;
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, n->addr) != 1)
+			return -1;
 		n->family = AF_INET6;
-	else
-		return -1;
+	} else {
+		if (parse_ipv4(n->addr, s) < 0)
+			return -1;
+		n->family = AF_INET;
+	}
 	n->bits = n->family == AF_INET ? 32 : 128;
-	if (!slash)
-		return 0;
-	bits = strtol(slash, &end, 10);
-	if (end == slash || *end || bits < 0 || bits > n->bits)
-		return -1;
-	n->bits = (int)bits;
-	return 0;
+	if (slash)
+		n->bits = parse_len(slash, n->bits);
+	return n->bits < 0 ? -1 : 0;
 }
 
 /*
@@ -241,6 +294,7 @@ static struct node *parse_portcond(struct lexer *lx, int dst)
 	enum node_kind eq = dst ? N_DST : N_SRC;
 	struct node *n;
 	int neg = 0, port;
+	char op[8] = "";
 
 	lex_next(lx);
 	if (is(lx, w_ge) || is(lx, w_le) || is(lx, w_gt) || is(lx, w_lt) ||
@@ -250,6 +304,8 @@ static struct node *parse_portcond(struct lexer *lx, int dst)
 		else if (is(lx, w_le) || is(lx, w_gt))
 			eq = le;
 		neg = is(lx, w_gt) || is(lx, w_lt) || is(lx, w_ne);
+		if (eq != (dst ? N_DST : N_SRC))
+			snprintf(op, sizeof(op), "%s", lx->tok);
 		lex_next(lx);
 	}
 	if (!lx->tok)
@@ -260,6 +316,12 @@ static struct node *parse_portcond(struct lexer *lx, int dst)
 			    "\"%s\" does not look like a port (a number; "
 			    "sockwatchctl makes service names numbers)",
 			    lx->tok);
+	/* ss answers these two ways, by the kernel's filter and its own */
+	if (port == -1 && *op)
+		return fail(lx,
+			    "\"%s\" compares with no port: \"%s\" takes a "
+			    "number (= and != take \"*\")",
+			    op, lx->tok);
 	n = node_new(lx, eq, NULL, NULL);
 	if (!n)
 		return NULL;

@@ -67,6 +67,83 @@ START_TEST(names_are_numbers_by_the_time_they_arrive)
 }
 END_TEST
 
+/*
+ * IPv4 addresses and prefixes as iproute2 reads them: numbers in any
+ * base, short forms padded with zeros at the end (not inet_aton's way),
+ * prefix lengths in any base or as dotted masks.
+ */
+START_TEST(ipv4_as_iproute2_reads_it)
+{
+	static const char *const bad[] = {
+		"10.0.0.0/255.0.255.0", /* not ones then zeros */
+		"256.0.0.1",
+		"0x7f000001", /* inet_aton takes it, iproute2 does not */
+		"1.2.3.4.5",
+		"1..2",
+		"10.0.0.0/33",
+		"10.0.0.0/",
+		"any/8",
+		"10.0.0.0/0x21",
+	};
+	size_t i;
+	struct sock_rec ten =
+		rec_make("tcp", "listen", "10.1.2.3:80", "0.0.0.0:0", 1);
+	struct sock_rec lo =
+		rec_make("tcp", "listen", "127.1.0.0:80", "0.0.0.0:0", 2);
+	struct sock_rec one =
+		rec_make("tcp", "listen", "127.0.0.1:80", "0.0.0.0:0", 3);
+
+	ck_assert(passes("src 10/8", &ten));
+	ck_assert(passes("src 10.0.0.0/255.0.0.0", &ten));
+	ck_assert(passes("src 10.1.2.0/255.255.255.0", &ten));
+	ck_assert(!passes("src 10.1.3.0/255.255.255.0", &ten));
+	ck_assert(passes("src 0x0a.1.2.3", &ten));
+	ck_assert(passes("src 012.0x1.02.3", &ten)); /* octal 012 is 10 */
+	ck_assert(passes("src 10.0.0.0/0x8", &ten));
+	ck_assert(passes("src 10.1.0.0/0x10:80", &ten));
+	ck_assert(!passes("src 10.1.0.0/0x10:81", &ten));
+	ck_assert(passes("src 10.1/16", &ten));
+	ck_assert(passes("src 127.1", &lo));
+	ck_assert(!passes("src 127.1", &one));
+	ck_assert(passes("src 127/255.0.0.0", &one));
+	ck_assert(passes("src 0/0", &one));
+	ck_assert(passes("src 0.0.0.0/0.0.0.0", &one));
+	ck_assert(passes("src any", &one));
+	ck_assert(passes("src all:80", &one));
+	ck_assert(passes("src default", &one));
+	ck_assert(!passes("src all:81", &one));
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "src %s", bad[i]);
+		refused_at(text, 5, bad[i]);
+	}
+}
+END_TEST
+
+/* ss's two code paths answer "sport > *" differently: it is refused. */
+START_TEST(no_order_with_any_port)
+{
+	static const char *const refused[] = {
+		"sport > *",  "sport < :*", "dport >= *",
+		"dport <= :", "sport gt *", "dport lt :*",
+		"sport ge *", "sport le *", "dport > :*",
+	};
+	struct sock_rec r =
+		rec_make("tcp", "listen", "127.0.0.1:80", "0.0.0.0:0", 1);
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		refused_at(refused[i],
+			   strchr(strchr(refused[i], ' ') + 1, ' ') + 2 -
+				   refused[i],
+			   strrchr(refused[i], ' ') + 1);
+	ck_assert(passes("sport = *", &r));
+	ck_assert(passes("sport :*", &r));
+	ck_assert(!passes("sport != *", &r));
+}
+END_TEST
+
 START_TEST(left_to_right_like_ss)
 {
 	struct sock_rec r = rec_make("tcp", "established", "10.0.0.1:22",
@@ -158,6 +235,8 @@ Suite *filter_suite(void)
 
 	tcase_add_test(tc, errors_say_where);
 	tcase_add_test(tc, names_are_numbers_by_the_time_they_arrive);
+	tcase_add_test(tc, ipv4_as_iproute2_reads_it);
+	tcase_add_test(tc, no_order_with_any_port);
 	tcase_add_test(tc, left_to_right_like_ss);
 	tcase_add_test(tc, hostile_expressions);
 	tcase_add_test(tc, token_soup);
