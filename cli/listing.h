@@ -23,6 +23,7 @@ struct table_opts {
 	const char *sort; /* NULL, "conns", "queue", "sockets" or "port" */
 	size_t top;	  /* at most this many groups, 0 for all */
 	int summary;	  /* -s: listeners' lines, then counts by state */
+	int extended;	  /* -e: uid, inode and cookie of each socket */
 };
 
 /* Whether sort names a field the table can be sorted by. */

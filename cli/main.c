@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* main.c - sockwatchctl: one request to sockwatchd, printed. */
+#include <ctype.h>
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <langinfo.h>
@@ -22,6 +24,7 @@
 #include "utf8.h"
 
 #define DEFAULT_SOCKET "/run/sockwatch/sockwatchd.sock"
+#define TOP_MAX 1000000000u /* more groups than any host holds */
 
 struct opts {
 	const char *socket;
@@ -71,9 +74,11 @@ static void usage(FILE *f, int status)
 		"                           newest first (--since 1h, 30m, "
 		"90s)\n"
 		"\n"
-		"Options:\n"
+		"Options (after the command, the short ones are ss's: "
+		"-tulpn):\n"
 		"  -s, --socket PATH  sockwatchd's socket (default %s,\n"
-		"                     or $SOCKWATCH_SOCKET)\n"
+		"                     or $SOCKWATCH_SOCKET); -s before the "
+		"command only\n"
 		"      --socket-owner USER\n"
 		"                     trust a daemon of USER as well as "
 		"root's\n"
@@ -87,10 +92,16 @@ static void usage(FILE *f, int status)
 		"  -t, --tcp          TCP only      -u, --udp   UDP only\n"
 		"  -4, --ipv4         IPv4 only     -6, --ipv6  IPv6 only\n"
 		"  -l, --listening    listeners only, no connections\n"
-		"  -o, --outbound     outbound groups only\n"
+		"  -a, --all          every socket (the default; undoes -l)\n"
+		"      --outbound     outbound groups only\n"
 		"  -c, --counts       one line a group: its counts and queue\n"
-		"      --summary      counts by protocol and state, and each "
+		"  -s, --summary      counts by protocol and state, and each "
 		"listener\n"
+		"                     (-s after the command)\n"
+		"  -e, --extended     each socket's uid, inode and cookie, as "
+		"ss -e\n"
+		"  -n, -p             accepted: numeric and processes are the "
+		"default\n"
 		"  -r, --resolve      service and host names (may ask DNS)\n"
 		"      --color[=WHEN] auto (a terminal, no NO_COLOR), always, "
 		"never\n"
@@ -120,6 +131,7 @@ static void usage(FILE *f, int status)
 /* The options that choose what is listed and how; 1 when c was one. */
 static int parse_view_opt(struct opts *o, int c)
 {
+	unsigned long long top;
 	char *end;
 
 	switch (c) {
@@ -146,7 +158,16 @@ static int parse_view_opt(struct opts *o, int c)
 	case 'l':
 		o->listening = 1;
 		return 1;
-	case 'o':
+	case 'a': /* ss's -a after -l: every state again */
+		o->listening = 0;
+		return 1;
+	case 'n': /* numeric is the default */
+	case 'p': /* processes are shown to whoever may see them */
+		return 1;
+	case 'e':
+		o->table.extended = 1;
+		return 1;
+	case 'B':
 		o->outbound = 1;
 		return 1;
 	case 'c':
@@ -155,7 +176,7 @@ static int parse_view_opt(struct opts *o, int c)
 	case 'H':
 		o->table.header = 0;
 		return 1;
-	case 'm':
+	case 's':
 		o->table.summary = 1;
 		return 1;
 	case 'r':
@@ -177,79 +198,141 @@ static int parse_view_opt(struct opts *o, int c)
 		o->table.sort = optarg;
 		return 1;
 	case 'T':
-		o->table.top = strtoul(optarg, &end, 10);
-		if (end == optarg || *end || !o->table.top)
-			errx(EXIT_USAGE, "--top takes a positive number");
+		errno = 0;
+		top = strtoull(optarg, &end, 10);
+		/* strtoull would take "-1" as the largest number */
+		if (!isdigit((unsigned char)*optarg) || *end || errno || !top ||
+		    top > TOP_MAX)
+			errx(EXIT_USAGE,
+			     "--top takes a number of groups from 1 to %u, "
+			     "not \"%s\"",
+			     TOP_MAX, optarg);
+		o->table.top = (size_t)top;
 		return 1;
 	}
 	return 0;
 }
 
-/* Options may come before or after the command, as with most tools. */
-static void parse_opts(struct opts *o, int argc, char **argv)
+/*
+ * ss's options sockwatch has no answer to yet: one line on what it has,
+ * not a page of usage.
+ */
+static void refuse_ss_opt(int c)
 {
-	static const struct option lopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "socket-owner", required_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "jsonl", no_argument, NULL, 'J' },
-		{ "pretty", no_argument, NULL, 'P' },
-		{ "fresh", no_argument, NULL, 'f' },
-		{ "tcp", no_argument, NULL, 't' },
-		{ "udp", no_argument, NULL, 'u' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ "listening", no_argument, NULL, 'l' },
-		{ "outbound", no_argument, NULL, 'o' },
-		{ "counts", no_argument, NULL, 'c' },
-		{ "sort", required_argument, NULL, 'S' },
-		{ "top", required_argument, NULL, 'T' },
-		{ "no-header", no_argument, NULL, 'H' },
-		{ "summary", no_argument, NULL, 'm' },
-		{ "resolve", no_argument, NULL, 'r' },
-		{ "color", optional_argument, NULL, 'C' },
-		{ "since", required_argument, NULL, 'W' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "s:jftu46locHrhV", lopts, NULL)) !=
-	       -1) {
-		if (parse_view_opt(o, c))
-			continue;
-		switch (c) {
-		case 's':
-			o->socket = optarg;
-			break;
-		case 'O':
-			o->socket_owner = optarg;
-			break;
-		case 'j':
-			o->json = 1;
-			break;
-		case 'f':
-			o->fresh = 1;
-			break;
-		case 'W':
-			o->since_ms = timeline_duration(optarg);
-			if (o->since_ms <= 0)
-				errx(EXIT_USAGE,
-				     "--since takes a duration such as 90s, "
-				     "30m, 1h or 2d, not \"%s\"",
-				     optarg);
-			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case 'V':
-			printf("sockwatchctl %s\n", SOCKWATCH_VERSION);
-			exit(0);
-		default:
-			usage(stderr, EXIT_USAGE);
-		}
+	switch (c) {
+	case 'i':
+		errx(EXIT_USAGE, "-i (TCP internals) is not in sockwatch yet; "
+				 "the queues are in the table and in --json");
+	case 'm':
+		errx(EXIT_USAGE, "-m (socket memory) is not in sockwatch yet; "
+				 "the queues are in the table and in --json");
+	case 'o':
+		errx(EXIT_USAGE, "-o (timers) is not in sockwatch yet; "
+				 "--outbound lists the outbound groups");
+	case 'x':
+		errx(EXIT_USAGE, "-x (Unix sockets) is not in sockwatch, which "
+				 "watches TCP and UDP; ss -x lists them");
 	}
+}
+
+static const struct option cli_lopts[] = {
+	{ "socket", required_argument, NULL, 'Z' },
+	{ "socket-owner", required_argument, NULL, 'O' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "jsonl", no_argument, NULL, 'J' },
+	{ "pretty", no_argument, NULL, 'P' },
+	{ "fresh", no_argument, NULL, 'f' },
+	{ "tcp", no_argument, NULL, 't' },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "listening", no_argument, NULL, 'l' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "processes", no_argument, NULL, 'p' },
+	{ "extended", no_argument, NULL, 'e' },
+	{ "info", no_argument, NULL, 'i' },
+	{ "memory", no_argument, NULL, 'm' },
+	{ "options", no_argument, NULL, 'o' },
+	{ "unix", no_argument, NULL, 'x' },
+	{ "outbound", no_argument, NULL, 'B' },
+	{ "counts", no_argument, NULL, 'c' },
+	{ "sort", required_argument, NULL, 'S' },
+	{ "top", required_argument, NULL, 'T' },
+	{ "no-header", no_argument, NULL, 'H' },
+	{ "summary", no_argument, NULL, 's' },
+	{ "resolve", no_argument, NULL, 'r' },
+	{ "color", optional_argument, NULL, 'C' },
+	{ "since", required_argument, NULL, 'W' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void parse_opt(struct opts *o, int c)
+{
+	if (parse_view_opt(o, c))
+		return;
+	refuse_ss_opt(c);
+	switch (c) {
+	case 'Z':
+		o->socket = optarg;
+		break;
+	case 'O':
+		o->socket_owner = optarg;
+		break;
+	case 'j':
+		o->json = 1;
+		break;
+	case 'f':
+		o->fresh = 1;
+		break;
+	case 'W':
+		o->since_ms = timeline_duration(optarg);
+		if (o->since_ms <= 0)
+			errx(EXIT_USAGE,
+			     "--since takes a duration such as 90s, 30m, 1h "
+			     "or 2d, not \"%s\"",
+			     optarg);
+		break;
+	case 'h':
+		usage(stdout, 0);
+		break;
+	case 'V':
+		printf("sockwatchctl %s\n", SOCKWATCH_VERSION);
+		exit(0);
+	default: /* getopt said which */
+		errx(EXIT_USAGE, "see sockwatchctl --help");
+	}
+}
+
+/*
+ * Options before the command are read up to it, and there -s is the
+ * socket, as git's options before a command are its own; after it the
+ * short options are ss's, -s its summary. Returns the command's index.
+ */
+static int parse_opts(struct opts *o, int argc, char **argv)
+{
+	static const char ss_opts[] = "sjftu46lanpeimoxcHrhV";
+	char *name;
+	int c, cmd;
+
+	while ((c = getopt_long(argc, argv, "+s:jftu46lanpeimoxcHrhV",
+				cli_lopts, NULL)) != -1)
+		parse_opt(o, c == 's' && optarg ? 'Z' : c);
+	cmd = optind;
+	if (cmd >= argc)
+		usage(stderr, EXIT_USAGE);
+	/* from argv[cmd + 1]: GNU getopt starts afresh at optind 0 */
+	optind = 0;
+	name = argv[cmd];
+	argv[cmd] = argv[0]; /* what getopt's messages start with */
+	while ((c = getopt_long(argc - cmd, argv + cmd, ss_opts, cli_lopts,
+				NULL)) != -1)
+		parse_opt(o, c);
+	argv[cmd] = name;
+	optind += cmd;
+	return cmd;
 }
 
 /* A filter in one argument or many: "sport = :22" or sport = :22. */
@@ -342,6 +425,18 @@ static int want_color(const char *when)
 	return isatty(STDOUT_FILENO) && !(no && *no);
 }
 
+static void setup_render(const struct opts *o)
+{
+	struct render_style rs = { .resolve = o->resolve,
+				   .color = want_color(o->color),
+				   .width = out_width(),
+				   .extended = o->table.extended };
+
+	setlocale(LC_CTYPE, "");
+	rs.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	render_setup(&rs);
+}
+
 static int cmd_list(struct conn *c, const struct opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_LIST,
@@ -355,9 +450,7 @@ static int cmd_list(struct conn *c, const struct opts *o)
 		req.view = PROTO_VIEW_SUMMARY;
 	else if (table && !o->table.members)
 		req.view = PROTO_VIEW_COUNTS;
-	setlocale(LC_CTYPE, "");
-	render_setup(o->resolve, want_color(o->color),
-		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0, out_width());
+	setup_render(o);
 	conn_send(c, &req);
 	if (o->pretty)
 		ret = listing_json_pretty(c, stdout);
@@ -383,9 +476,7 @@ static int cmd_timeline(struct conn *c, const struct opts *o, int events)
 	int ret;
 
 	t.filter = filter;
-	setlocale(LC_CTYPE, "");
-	render_setup(o->resolve, want_color(o->color),
-		     strcmp(nl_langinfo(CODESET), "UTF-8") == 0, out_width());
+	setup_render(o);
 	ret = events ? timeline_events(c, &t) : timeline_history(c, &t);
 	free(filter);
 	return ret;
@@ -441,36 +532,48 @@ static uid_t owner_uid(const char *user)
 	return (uid_t)n;
 }
 
+static int is_command(const char *cmd)
+{
+	static const char *const cmds[] = { "list", "status", "record",
+					    "events", "history" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(*cmds); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .table = { .header = 1, .members = 1 } };
 	const char *cmd;
 	struct conn c;
-	int ret, filtered;
+	int ret, filtered, nwords;
 
+	argv[0] = program_invocation_short_name; /* getopt's messages */
 	o.socket_owner = getenv("SOCKWATCH_SOCKET_OWNER");
 	o.socket = getenv("SOCKWATCH_SOCKET");
 	if (!o.socket || !*o.socket)
 		o.socket = DEFAULT_SOCKET;
-	parse_opts(&o, argc, argv);
-	if (optind >= argc)
-		usage(stderr, EXIT_USAGE);
-	cmd = argv[optind];
-	if (strcmp(cmd, "record") == 0 && optind + 2 != argc)
+	cmd = argv[parse_opts(&o, argc, argv)];
+	nwords = argc - optind; /* the words after the options */
+	if (!is_command(cmd))
+		errx(EXIT_USAGE,
+		     "unknown command \"%s\": list, status, record, events "
+		     "or history",
+		     cmd);
+	if (strcmp(cmd, "record") == 0 && nwords != 1)
 		errx(EXIT_USAGE, "record takes one FILE (- for standard "
 				 "output)");
 	filtered = strcmp(cmd, "list") == 0 || strcmp(cmd, "events") == 0 ||
 		   strcmp(cmd, "history") == 0;
-	if (optind + 1 < argc && !filtered && strcmp(cmd, "record") != 0)
-		usage(stderr, EXIT_USAGE);
+	if (nwords > 0 && !filtered && strcmp(cmd, "record") != 0)
+		errx(EXIT_USAGE, "%s takes no words after it, not \"%s\"", cmd,
+		     argv[optind]);
 	if (filtered)
-		o.filter = join_words(argv + optind + 1, argc - optind - 1);
+		o.filter = join_words(argv + optind, nwords);
 	filter_check_utf8(o.filter);
-	if (!filtered && strcmp(cmd, "status") != 0 &&
-	    strcmp(cmd, "record") != 0) {
-		warnx("unknown command \"%s\"", cmd);
-		usage(stderr, EXIT_USAGE);
-	}
 	if (o.fresh && strcmp(cmd, "list") != 0 && strcmp(cmd, "record") != 0)
 		errx(EXIT_USAGE, "--fresh goes with list and record, not %s",
 		     cmd);
@@ -478,7 +581,7 @@ int main(int argc, char **argv)
 		errx(EXIT_USAGE, "--since goes with history, not %s", cmd);
 	conn_open(&c, o.socket, owner_uid(o.socket_owner));
 	if (strcmp(cmd, "record") == 0)
-		ret = record_save(&c, o.fresh, argv[optind + 1]);
+		ret = record_save(&c, o.fresh, argv[optind]);
 	else if (strcmp(cmd, "list") == 0)
 		ret = cmd_list(&c, &o);
 	else if (strcmp(cmd, "events") == 0 || strcmp(cmd, "history") == 0)

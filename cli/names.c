@@ -4,10 +4,12 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <err.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +17,20 @@
 
 #include "conn.h"
 #include "jbuf.h"
+#include "render.h"
 
 /* What the next word is, after the word that names its kind. */
-enum want { W_NONE, W_HOST, W_PORT, W_DEV };
+enum want { W_NONE, W_HOST, W_PORT, W_DEV, W_USER, W_UNIT, W_PROC };
 
-/* A host term worth resolving: starts with a letter, no '/'. */
+/*
+ * A host term worth resolving: starts with a letter, no '/', not one of
+ * the words iproute2 reads as every address before it asks a resolver.
+ */
 static int is_name(const char *tok)
 {
-	return isalpha((unsigned char)tok[0]) && !strchr(tok, '/');
+	return isalpha((unsigned char)tok[0]) && !strchr(tok, '/') &&
+	       strcmp(tok, "any") != 0 && strcmp(tok, "all") != 0 &&
+	       strcmp(tok, "default") != 0;
 }
 
 /*
@@ -125,13 +133,86 @@ static void put_dev(struct jbuf *b, const char *tok)
 	jbuf_puts(b, num);
 }
 
+/* Whether a line of /proc/PID/cgroup has unit (or unit.service) in it. */
+static int cgroup_has(const char *line, const char *unit)
+{
+	size_t n = strlen(unit);
+	const char *p;
+
+	for (p = strchr(line, '/'); p; p = strchr(p + 1, '/'))
+		if (!strncmp(p + 1, unit, n) &&
+		    (p[1 + n] == '/' || !p[1 + n] ||
+		     !strncmp(p + 1 + n, ".service", 8)))
+			return 1;
+	return 0;
+}
+
+/* Whether a process of the host is named comm, or is in the unit. */
+static int proc_has(const char *pid, enum want want, const char *name)
+{
+	char path[64], line[4096];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid,
+		 want == W_PROC ? "comm" : "cgroup");
+	f = fopen(path, "re");
+	if (!f)
+		return 0; /* gone, or not ours to read */
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = want == W_PROC ? !strcmp(line, name)
+				       : cgroup_has(line, name);
+	}
+	fclose(f);
+	return found;
+}
+
+static int host_has(enum want want, const char *name)
+{
+	const struct dirent *d;
+	int found = 0;
+	DIR *dir;
+
+	if (want == W_USER)
+		return getpwnam(name) ||
+		       strspn(name, "0123456789") == strlen(name);
+	dir = opendir("/proc");
+	if (!dir)
+		return 1; /* no way to know: no warning */
+	while (!found && (d = readdir(dir)))
+		found = isdigit((unsigned char)d->d_name[0]) &&
+			proc_has(d->d_name, want, name);
+	closedir(dir);
+	return found;
+}
+
+/*
+ * A name after user, unit or proc that nothing on the host has: the
+ * answer is still given (empty, for that term), with a line saying why,
+ * kinder to a script than lsof's error.
+ */
+static void warn_unknown(enum want want, const char *name)
+{
+	const char *safe = render_safe(name);
+
+	if (host_has(want, name))
+		return;
+	if (want == W_USER)
+		warnx("no user is named \"%s\" on this host", safe);
+	else if (want == W_UNIT)
+		warnx("no process of this host is in a unit \"%s\"", safe);
+	else
+		warnx("no process of this host is named \"%s\"", safe);
+}
+
 /* Words that may come between a kind and its value. */
 static int is_op(const char *tok, enum want want)
 {
 	static const char *const ops[] = { "=",	 "==", "eq", "!=", "ne",
 					   ">",	 "gt", "<",  "lt", ">=",
 					   "ge", "<=", "le" };
-	size_t i, n = want == W_HOST ? 3 : want == W_DEV ? 5 : 13;
+	size_t i, n = want == W_HOST ? 3 : want == W_PORT ? 13 : 5;
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(tok, ops[i]))
@@ -145,6 +226,12 @@ static enum want want_after(const char *tok)
 		return W_HOST;
 	if (!strcmp(tok, "sport") || !strcmp(tok, "dport"))
 		return W_PORT;
+	if (!strcmp(tok, "user"))
+		return W_USER;
+	if (!strcmp(tok, "unit"))
+		return W_UNIT;
+	if (!strcmp(tok, "proc"))
+		return W_PROC;
 	return !strcmp(tok, "dev") ? W_DEV : W_NONE;
 }
 
@@ -175,6 +262,8 @@ char *names_expand(const char *filter, int family)
 			put_dev(&b, tok);
 		else
 			jbuf_puts(&b, tok);
+		if (want >= W_USER)
+			warn_unknown(want, tok);
 		want = want == W_NONE ? want_after(tok) : W_NONE;
 	}
 	jbuf_put(&b, "", 1);

@@ -344,8 +344,10 @@ static void rd_js_member_field(struct rd_js *r, int k, void *obj)
 		rd_js_int(r, nums[k - 3]);
 	else if (k == 7)
 		rd_js_str(r, &m->local.dev, 1);
-	else
+	else if (k == 8)
 		rd_js_procs(r, &m->procs);
+	else
+		rd_js_str(r, &m->cookie, 0);
 }
 
 /* One member of "sockets" or "connections", appended. */
@@ -353,7 +355,8 @@ static void rd_js_member(struct rd_js *r)
 {
 	static const char *const keys[] = { "state",  "local", "remote",
 					    "inode",  "uid",   "rqueue",
-					    "wqueue", "dev",   "processes" };
+					    "wqueue", "dev",   "processes",
+					    "cookie" };
 	struct rd_socket *m =
 		rd_js_slot(&r->members, &r->memcap, &r->nmem, sizeof(*m));
 

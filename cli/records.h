@@ -61,6 +61,7 @@ struct rd_header {
 /* A member, as a group of the full view carries them. */
 struct rd_socket {
 	const char *state;
+	const char *cookie; /* hex, as ss -e prints it */
 	struct rd_endpoint local, remote;
 	long long inode, uid, rqueue, wqueue;
 	struct rd_procs procs;

@@ -17,20 +17,22 @@ static struct {
 	const char *mid, *last; /* before a member line */
 	int addr_w;		/* of the Local and Remote columns */
 	int utf8;		/* the terminal takes UTF-8 */
-} style = { 0, 0, "  |-", "  `-", 27, 0 };
+	int extended;		/* -e */
+} style = { 0, 0, "  |-", "  `-", 27, 0, 0 };
 
 #define ADDR_W style.addr_w
 
-void render_setup(int resolve, int color, int utf8, int width)
+void render_setup(const struct render_style *rs)
 {
 	/* 100 columns give 27: two IPv4 ends and the rest on one line */
-	int w = (width - 46) / 2;
+	int w = (rs->width - 46) / 2;
 
 	style.addr_w = w < 20 ? 20 : w > 60 ? 60 : w;
-	style.resolve = resolve;
-	style.color = color;
-	style.utf8 = utf8;
-	if (utf8) {
+	style.resolve = rs->resolve;
+	style.color = rs->color;
+	style.utf8 = rs->utf8;
+	style.extended = rs->extended;
+	if (rs->utf8) {
 		style.mid = "  \u251c\u2500";
 		style.last = "  \u2514\u2500";
 	}
@@ -216,8 +218,11 @@ static void render_socket(const struct rd_socket *s, const char *proto,
 		s->rqueue, s->wqueue);
 	if (s->procs.n)
 		render_procs(&s->procs, out);
-	else if (s->inode)
+	else if (s->inode && !style.extended)
 		fprintf(out, " ino %lld uid %lld", s->inode, s->uid);
+	if (style.extended) /* as ss -e words them, for grep sk: */
+		fprintf(out, " uid:%lld ino:%lld sk:%s", s->uid, s->inode,
+			render_safe(s->cookie ? s->cookie : "?"));
 	fputc('\n', out);
 }
 

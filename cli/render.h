@@ -9,10 +9,19 @@
 
 /*
  * How the table is drawn: names for ports and addresses (-r, which may
- * ask DNS), ANSI colours, tree glyphs (UTF-8) or ASCII ones, and the
- * address columns fitted to a terminal of width columns.
+ * ask DNS), ANSI colours, tree glyphs (UTF-8) or ASCII ones, the address
+ * columns fitted to a terminal of width columns, and (-e) each socket's
+ * uid, inode and cookie as ss -e prints them.
  */
-void render_setup(int resolve, int color, int utf8, int width);
+struct render_style {
+	int resolve;
+	int color;
+	int utf8;
+	int width;
+	int extended;
+};
+
+void render_setup(const struct render_style *rs);
 
 /*
  * s as a terminal may be shown it: control characters (C0, DEL, and C1

@@ -85,9 +85,53 @@ START_TEST(usage_errors_exit_2)
 {
 	expect_exit((char *[]){ NULL }, 2, "usage");
 	expect_exit((char *[]){ "frobnicate", NULL }, 2, "unknown command");
-	expect_exit((char *[]){ "list", "--bogus", NULL }, 2, "usage");
-	expect_exit((char *[]){ "status", "extra", NULL }, 2, "usage");
+	expect_exit((char *[]){ "list", "--bogus", NULL }, 2,
+		    "sockwatchctl: unrecognized option '--bogus'\n"
+		    "sockwatchctl: see sockwatchctl --help\n");
+	expect_exit((char *[]){ "list", "-tK", NULL }, 2,
+		    "sockwatchctl: invalid option -- 'K'\n");
+	expect_exit((char *[]){ "status", "extra", NULL }, 2,
+		    "sockwatchctl: status takes no words after it, not "
+		    "\"extra\"\n");
 	expect_exit((char *[]){ "status", "--fresh", NULL }, 2, "--fresh");
+}
+END_TEST
+
+/* One line on stderr, starting with the program's name, exit 2. */
+static void refused_in_a_line(char *const args[], const char *text)
+{
+	char *err;
+
+	ck_assert_int_eq(ctl(args, &err), 2);
+	ck_assert_msg(!strncmp(err, "sockwatchctl: ", 14) &&
+			      strchr(err, '\n') == err + strlen(err) - 1,
+		      "stderr: %s", err);
+	ck_assert_msg(strstr(err, text) != NULL, "stderr: %s", err);
+	free(err);
+}
+
+/*
+ * ss's options that sockwatch has no answer to are refused in a line
+ * that names what it has; and --top takes a count, not anything strtoul
+ * makes one.
+ */
+START_TEST(ss_options_sockwatch_lacks_say_so)
+{
+	refused_in_a_line((char *[]){ "list", "-x", NULL }, "ss -x");
+	refused_in_a_line((char *[]){ "list", "-tulpx", NULL }, "ss -x");
+	refused_in_a_line((char *[]){ "-o", "list", NULL }, "--outbound");
+	refused_in_a_line((char *[]){ "list", "-to", NULL }, "--outbound");
+	refused_in_a_line((char *[]){ "list", "--options", NULL }, "timers");
+	refused_in_a_line((char *[]){ "list", "-i", NULL }, "--json");
+	refused_in_a_line((char *[]){ "list", "-m", NULL }, "memory");
+	refused_in_a_line((char *[]){ "list", "--top", "0", NULL }, "\"0\"");
+	refused_in_a_line((char *[]){ "list", "--top", "-1", NULL }, "\"-1\"");
+	refused_in_a_line(
+		(char *[]){ "list", "--top", "99999999999999999999", NULL },
+		"from 1 to");
+	refused_in_a_line((char *[]){ "list", "--top", "+3", NULL }, "+3");
+	refused_in_a_line((char *[]){ "list", "--top=3x", NULL }, "3x");
+	refused_in_a_line((char *[]){ "frobnicate", NULL }, "list, status");
 }
 END_TEST
 
@@ -311,6 +355,7 @@ Suite *cli_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, not_running_exits_3_naming_the_socket);
 	tcase_add_test(tc, usage_errors_exit_2);
+	tcase_add_test(tc, ss_options_sockwatch_lacks_say_so);
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, permission_denied_exits_4);
 	tcase_add_test(tc, daemon_error_record_exits_1_with_its_message);

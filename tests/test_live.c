@@ -467,7 +467,10 @@ static void doc_cookies(json_t *doc, char *out, size_t size)
 		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
 }
 
-/* The cookies of what ss -tuanHe FILTER shows; -1 when ss refuses it. */
+/*
+ * The cookies of what ss -tuanHe FLAGS FILTER shows; -1 when ss refuses
+ * it.
+ */
 static int ss_cookies(const char *flags, const char *filter, char *out,
 		      size_t size)
 {
@@ -476,6 +479,9 @@ static int ss_cookies(const char *flags, const char *filter, char *out,
 	int argc = 2, rc;
 	const char *p;
 
+	/* -t or -u of the flags chooses the protocols, as they would */
+	if (flags[0] == '-' && strpbrk(flags, "tu"))
+		argv[1] = "-anHe";
 	snprintf(buf, sizeof(buf), "%s %s", flags, filter);
 	for (w = strtok(buf, " "); w && argc < 63; w = strtok(NULL, " "))
 		argv[argc++] = w;
@@ -968,6 +974,125 @@ START_TEST(filters_match_ss)
 }
 END_TEST
 
+/*
+ * ss's short options and their bundles pass what ss passes with them,
+ * -l beside a state clause too (whose states replace those of -l).
+ */
+START_TEST(ss_options_match_ss)
+{
+	static const struct {
+		const char *flags, *filter;
+	} runs[] = {
+		{ "-tulpn", "" },
+		{ "-tan", "" },
+		{ "-lntp", "" },
+		{ "-ul", "" },
+		{ "-6l", "" },
+		{ "-4t", "" },
+		{ "-tn6", "" },
+		{ "-l", "state established" },
+		{ "-l", "state listening state time-wait" },
+		{ "-l", "exclude listening" },
+		{ "-l", "sport = :8080" },
+		{ "-la", "" },
+		{ "-al", "" },
+		{ "-lp", "dport = :0" },
+		{ "-ltnp", "src 127/8" },
+		{ "-e", "sport = :8080" },
+		{ "-H", "" },
+	};
+	struct world w;
+	size_t i;
+
+	world_build(&w);
+	for (i = 0; i < sizeof(runs) / sizeof(*runs); i++)
+		same_as_ss(runs[i].flags, runs[i].filter);
+}
+END_TEST
+
+/* stderr of sockwatchctl list --json FILTER, which must answer (exit 0). */
+static char *warning_of(const char *filter)
+{
+	char *out, *err;
+	json_t *doc;
+
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--json", (char *)filter, NULL },
+			&out, &err),
+		0);
+	doc = json_doc(out);
+	ck_assert_ptr_nonnull(json_object_get(doc, "totals"));
+	json_decref(doc);
+	free(out);
+	return err;
+}
+
+static void warns(const char *filter, const char *line)
+{
+	char *err = warning_of(filter);
+
+	ck_assert_str_eq(err, line);
+	free(err);
+}
+
+/*
+ * A user, unit or process that nothing on the host has is answered, with
+ * one line on stderr; one that exists is answered in silence.
+ */
+START_TEST(unknown_names_warn_but_answer)
+{
+	struct world w;
+
+	world_build(&w);
+	warns("proc no-such-proc",
+	      "sockwatchctl: no process of this host is named "
+	      "\"no-such-proc\"\n");
+	warns("user = no-such-user or sport = :8080",
+	      "sockwatchctl: no user is named \"no-such-user\" on this host\n");
+	warns("unit no-such-unit.service",
+	      "sockwatchctl: no process of this host is in a unit "
+	      "\"no-such-unit.service\"\n");
+	warns("proc sockwatchd", "");
+	warns("user root", "");
+	warns("user 4242", "");
+	warns("not proc sockwatchd and pid 1", "");
+}
+END_TEST
+
+/* -e prints each socket's cookie as ss -e does: the same set of sk: */
+START_TEST(extended_names_each_socket_as_ss_does)
+{
+	static char want[65536], got[65536];
+	char *out, *err, *list[4096];
+	const char *p;
+	struct world w;
+	size_t n = 0, i;
+
+	world_build(&w);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--fresh", "-e", "-H", NULL }, &out,
+			&err),
+		0);
+	for (p = strstr(out, " sk:"); p && n < 4096; p = strstr(p + 4, " sk:"))
+		list[n++] = strndup(p + 4, strcspn(p + 4, " \n"));
+	qsort(list, n, sizeof(*list), cmp_str);
+	got[0] = '\0';
+	for (i = 0; i < n; i++) {
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s,",
+			 list[i]);
+		free(list[i]);
+	}
+	ck_assert_int_eq(ss_cookies("", "", want, sizeof(want)), 0);
+	ck_assert_uint_ge(n, 20);
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_nonnull(strstr(out, " uid:0 ino:"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* src/dst NAME means to sockwatchctl what it means to ss, -4/-6 too. */
 START_TEST(host_names_as_ss_resolves_them)
 {
@@ -1010,6 +1135,9 @@ Suite *live_suite(void)
 	tcase_add_test(tc, who_holds_each_socket);
 	tcase_add_test(tc, filters_match_ss);
 	tcase_add_test(tc, host_names_as_ss_resolves_them);
+	tcase_add_test(tc, ss_options_match_ss);
+	tcase_add_test(tc, unknown_names_warn_but_answer);
+	tcase_add_test(tc, extended_names_each_socket_as_ss_does);
 	tcase_add_test(tc, own_terms);
 	tcase_add_test(tc, views_of_the_table);
 	tcase_add_test(tc, cached_answer_until_fresh);
