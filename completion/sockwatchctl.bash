@@ -1,6 +1,38 @@
 # SPDX-License-Identifier: ISC
 # bash completion for sockwatchctl(8)
 # shellcheck disable=SC2207 # compgen words never hold spaces
+
+# The values of key ("comm", "user", "unit") in the daemon's picture: the
+# names a filter's proc, user and unit terms can match. The socket is the
+# one the command line names, as sockwatchctl would use it.
+_sockwatchctl_picture()
+{
+	local key=$1 i sock=()
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		list | status | record | events | history) break ;;
+		-s | --socket) sock=(--socket "${words[i + 1]}") ;;
+		--socket=*) sock=("${words[i]}") ;;
+		esac
+	done
+	sockwatchctl "${sock[@]}" list --json 2>/dev/null |
+		grep -o "\"$key\":\"[^\"\\\\]*\"" | cut -d'"' -f4 | sort -u
+}
+
+# What may follow sport or dport (the service names of services(5)), or
+# dev (the devices), after their operator if any.
+_sockwatchctl_values()
+{
+	local name rest
+	if [[ $1 == dev ]]; then
+		ls /sys/class/net 2>/dev/null
+		return
+	fi
+	while read -r name rest; do
+		[[ -n $name && $name != \#* ]] && printf '%s\n' "$name"
+	done </etc/services 2>/dev/null
+}
+
 _sockwatchctl()
 {
 	local cur prev words cword
@@ -11,8 +43,21 @@ _sockwatchctl()
 		cword=$COMP_CWORD
 	}
 
+	local i cmd=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		list | status | record | events | history) cmd=${words[i]}; break ;;
+		-s | --socket | --socket-owner | --sort | --top | --since) ((i++)) ;;
+		esac
+	done
+
+	local ops='= != > < >= <='
 	case $prev in
-	-s | --socket)
+	-s)
+		# before the command the socket; after it, ss's summary
+		[[ -z $cmd ]] && COMPREPLY=($(compgen -f -- "$cur")) && return
+		;;
+	--socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -50,34 +95,60 @@ _sockwatchctl()
 		COMPREPLY=($(compgen -W 'inet inet6' -- "$cur"))
 		return
 		;;
-	dev)
-		COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur"))
+	proc | unit)
+		COMPREPLY=($(compgen -W "$(_sockwatchctl_picture \
+			"${prev/proc/comm}")" -- "$cur"))
+		return
+		;;
+	user)
+		local users
+		users=$(_sockwatchctl_picture user)
+		COMPREPLY=($(compgen -W "${users:-$(compgen -u)}" -- "$cur"))
+		return
+		;;
+	sport | dport | dev)
+		[[ $prev == dev ]] && ops='= !='
+		COMPREPLY=($(compgen -W "$ops $(_sockwatchctl_values "$prev")" \
+			-- "$cur"))
 		return
 		;;
 	esac
-
-	local i cmd=
-	for ((i = 1; i < cword; i++)); do
-		case ${words[i]} in
-		list | status | record | events | history) cmd=${words[i]}; break ;;
-		-s | --socket | --socket-owner | --sort | --top | --since) ((i++)) ;;
+	# a value after an operator: the word before it says of what
+	if ((cword >= 2)) && [[ " $ops == eq ne gt lt ge le " == *" $prev "* ]]
+	then
+		case ${words[cword - 2]} in
+		sport | dport | dev)
+			COMPREPLY=($(compgen -W \
+				"$(_sockwatchctl_values "${words[cword - 2]}")" \
+				-- "$cur"))
+			return
+			;;
 		esac
-	done
+	fi
 
+	if [[ $cur == --color=* ]]; then
+		COMPREPLY=($(compgen -W '--color=auto --color=always --color=never' \
+			-- "$cur"))
+		return
+	fi
 	if [[ $cur == -* ]]; then
-		local opts='-s --socket --socket-owner -h --help -V --version'
+		local opts='--socket --socket-owner -h --help -V --version'
 		local which='-t --tcp -u --udp -4 --ipv4 -6 --ipv6 -l --listening
-			-o --outbound -r --resolve --color'
+			-a --all --outbound -n --numeric -p --processes -r --resolve
+			--color --color='
 		case $cmd in
-		list) opts+=" $which -j --json --jsonl -P --pretty -f --fresh
-			-c --counts -m --summary --sort --top -H --no-header" ;;
-		events) opts+=" $which -j --json" ;;
-		history) opts+=" $which -j --json --jsonl -c --counts --since
+		list) opts+=" $which -j --json --jsonl --pretty -f --fresh
+			-c --counts -s --summary -e --extended --sort --top
 			-H --no-header" ;;
+		events) opts+=" $which -j --json --jsonl --pretty" ;;
+		history) opts+=" $which -j --json --jsonl --pretty -c --counts
+			--since -H --no-header" ;;
 		status) opts+=' -j --json' ;;
 		record) opts+=' -f --fresh' ;;
+		'') opts+=' -s' ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		[[ ${COMPREPLY[*]} == --color= ]] && compopt -o nospace 2>/dev/null
 		return
 	fi
 	if [[ -z $cmd ]]; then

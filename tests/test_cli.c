@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "tests.h"
 #include "util.h"
 
@@ -316,33 +317,143 @@ START_TEST(environment_names_the_socket)
 }
 END_TEST
 
+/* What the completion offers for words, as bash drives it: COMPREPLY. */
+static char *complete(const char *words)
+{
+	char script[2048], *out, *err;
+
+	snprintf(script, sizeof(script),
+		 "PATH=%s:$PATH; source completion/sockwatchctl.bash; "
+		 "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); "
+		 "_sockwatchctl; echo \"${COMPREPLY[*]}\"",
+		 BUILD_DIR, words);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "bash", "-c", script, NULL }, &out, &err),
+		0);
+	ck_assert_msg(!*err, "%s: %s", words, err);
+	out[strcspn(out, "\n")] = '\0';
+	free(err);
+	return out;
+}
+
+static void offers(const char *words, const char *want)
+{
+	char *got = complete(words);
+
+	ck_assert_msg(!strcmp(got, want), "%s: \"%s\", not \"%s\"", words, got,
+		      want);
+	free(got);
+}
+
+/* Whether the completion of words offers word among others. */
+static int offers_word(const char *words, const char *word)
+{
+	char *got = complete(words), *w, *save = NULL;
+	int found = 0;
+
+	for (w = strtok_r(got, " ", &save); w && !found;
+	     w = strtok_r(NULL, " ", &save))
+		found = !strcmp(w, word);
+	free(got);
+	return found;
+}
+
+/* The first value of key in the JSON text, "" for null. */
+static char *first_value(const char *json, const char *key)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	ck_assert_msg(p != NULL, "no %s in %s", key, json);
+	p += strlen(pat);
+	if (*p != '"')
+		return strdup(""); /* null */
+	p++;
+	return strndup(p, strcspn(p, "\""));
+}
+
 /* The bash completion, driven as bash drives it. */
 START_TEST(bash_completion)
 {
-	static const char *const script =
-		"source completion/sockwatchctl.bash; "
-		"t() { COMP_WORDS=(\"$@\"); "
-		"COMP_CWORD=$((${#COMP_WORDS[@]}-1)); "
-		"_sockwatchctl; echo \"${COMPREPLY[*]}\"; }; "
-		"t sockwatchctl ''; t sockwatchctl list --so; "
-		"t sockwatchctl list state listen; t sockwatchctl list --sort "
-		"q; "
-		"t sockwatchctl list ro; t sockwatchctl record --f; "
-		"t sockwatchctl history --si; t sockwatchctl history --since "
-		"''; "
-		"t sockwatchctl events -t dp; t sockwatchctl events --js";
-	char *out, *err;
+	offers("sockwatchctl ''", "list status record events history");
+	offers("sockwatchctl list --so", "--socket --socket-owner --sort");
+	offers("sockwatchctl list state listen", "listening");
+	offers("sockwatchctl list --sort q", "queue");
+	offers("sockwatchctl list ro", "role");
+	offers("sockwatchctl record --f", "--fresh");
+	offers("sockwatchctl history --si", "--since");
+	offers("sockwatchctl history --since ''", "90s 30m 1h 1d");
+	offers("sockwatchctl events -t dp", "dport");
+	offers("sockwatchctl events --js", "--json --jsonl");
+	offers("sockwatchctl list --sum", "--summary");
+	offers("sockwatchctl list --pr", "--processes --pretty");
+	offers("sockwatchctl list --col", "--color --color=");
+	offers("sockwatchctl list --color=al", "--color=always");
+	offers("sockwatchctl list --ext", "--extended");
+	offers("sockwatchctl list --out", "--outbound");
+	offers("sockwatchctl list state ''",
+	       "all connected synchronized bucket big established syn-sent "
+	       "syn-recv fin-wait-1 fin-wait-2 time-wait unconnected closed "
+	       "close-wait last-ack listening closing");
+	offers("sockwatchctl list dev l", "lo");
+	offers("sockwatchctl list dev = l", "lo");
+	offers("sockwatchctl list -s ''", "state exclude src dst sport dport "
+					  "dev and or not role proc pid user "
+					  "unit queue proto family");
+	ck_assert(offers_word("sockwatchctl list -r", "-r"));
+	ck_assert(offers_word("sockwatchctl list -", "-e"));
+	ck_assert(offers_word("sockwatchctl list -", "-s"));
+	ck_assert(!offers_word("sockwatchctl list -", "-o"));
+	ck_assert(!offers_word("sockwatchctl list -", "-m"));
+	ck_assert(offers_word("sockwatchctl -", "-s"));
+	/* services(5) of netbase, which CI installs */
+	ck_assert(offers_word("sockwatchctl list sport ss", "ssh"));
+	ck_assert(offers_word("sockwatchctl list dport = ht", "http"));
+	ck_assert(offers_word("sockwatchctl list sport ''", ">="));
+}
+END_TEST
 
-	ck_assert_int_eq(
-		run_cmd((char *[]){ "bash", "-c", (char *)script, NULL }, &out,
-			&err),
-		0);
-	ck_assert_str_eq(out, "list status record events history\n"
-			      "--socket --socket-owner --sort\n"
-			      "listening\nqueue\nrole\n--fresh\n--since\n"
-			      "90s 30m 1h 1d\ndport\n--json\n");
-	free(out);
+/*
+ * proc, user and unit are offered the names of the daemon's picture, of
+ * the daemon the command line names.
+ */
+START_TEST(completion_names_from_the_picture)
+{
+	pid_t pid = daemon_start(sock_path, NULL);
+	int l = net_listen("127.0.0.1:8090", 4, 0, NULL);
+	char words[512], *json, *err, *want;
+
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "--fresh", "--json",
+					     "sport = :8090", NULL },
+				 &json, &err),
+			 0);
 	free(err);
+	want = first_value(json, "comm");
+	snprintf(words, sizeof(words),
+		 "sockwatchctl --socket %s list proc %.3s", sock_path, want);
+	ck_assert_msg(offers_word(words, want), "%s: no %s", words, want);
+	free(want);
+	want = first_value(json, "user");
+	snprintf(words, sizeof(words), "sockwatchctl -s %s list user ''",
+		 sock_path);
+	ck_assert_msg(offers_word(words, want), "%s: no %s", words, want);
+	free(want);
+	want = first_value(json, "unit");
+	snprintf(words, sizeof(words),
+		 "sockwatchctl --socket=%s list sport = :80 or unit ''",
+		 sock_path);
+	if (*want) /* the test runs in a unit */
+		ck_assert_msg(offers_word(words, want), "%s: no %s", words,
+			      want);
+	else /* in none, and nothing else holds a socket: none offered */
+		offers(words, "");
+	free(want);
+	free(json);
+	close(l);
+	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST
 
@@ -366,6 +477,7 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, a_member_missing_a_field_is_an_error);
 	tcase_add_test(tc, environment_names_the_socket);
 	tcase_add_test(tc, bash_completion);
+	tcase_add_test(tc, completion_names_from_the_picture);
 	suite_add_tcase(s, tc);
 	return s;
 }
