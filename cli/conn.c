@@ -4,9 +4,13 @@
 
 #include <err.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,14 +19,101 @@
 /* A --fresh poll of a million sockets takes seconds; a dead daemon, forever. */
 #define CONN_TIMEOUT_S 60
 
+/* Whether this user is in gid by the group database, though not now. */
+static int conn_joined_since_login(gid_t gid)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	gid_t groups[256];
+	int n = 256, i;
+
+	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Why file (the socket, or a directory on the way to it) lets this user
+ * not in: its mode and group, and what would let them in.
+ */
+static void conn_denied_by(const char *path, const char *file, int is_dir)
+{
+	const char *what = is_dir ? "the directory" : "the socket";
+	/* root meets a mode only without CAP_DAC_OVERRIDE (a container's) */
+	const char *fix =
+		getuid() ? "run as root" : "this root lacks CAP_DAC_OVERRIDE";
+	mode_t need = is_dir ? S_IXGRP : S_IWGRP;
+	const struct group *gr;
+	struct stat st;
+	char gname[32];
+
+	if (stat(file, &st) < 0)
+		errx(EXIT_DENIED, "permission denied on %s", path);
+	gr = getgrgid(st.st_gid);
+	snprintf(gname, sizeof(gname), "%s", gr ? gr->gr_name : "");
+	if (!gr)
+		snprintf(gname, sizeof(gname), "%u", (unsigned)st.st_gid);
+	if (!(st.st_mode & need))
+		errx(EXIT_DENIED,
+		     "permission denied on %s: %s %s is mode %04o, open to no "
+		     "group; %s",
+		     path, what, file, (unsigned)(st.st_mode & 07777), fix);
+	if (st.st_gid == 0)
+		errx(EXIT_DENIED,
+		     "permission denied on %s: %s %s is open to the group "
+		     "root only, as sockwatchd was started without "
+		     "--socket-group; %s",
+		     path, what, file, fix);
+	if (conn_joined_since_login(st.st_gid))
+		errx(EXIT_DENIED,
+		     "permission denied on %s: you were added to the group %s "
+		     "after this login; log in again (or run newgrp %s)",
+		     path, gname, gname);
+	errx(EXIT_DENIED,
+	     "permission denied on %s: %s %s is open to the group %s only "
+	     "(sockwatchd's --socket-group); %s or as a member of %s",
+	     path, what, file, gname, fix, gname);
+}
+
+/* The first directory on the way that lets us not through, or the file. */
+static void conn_denied(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *p;
+
+	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(p - path), path);
+		if (access(dir, X_OK) < 0 && errno == EACCES)
+			conn_denied_by(path, dir, 1);
+	}
+	conn_denied_by(path, path, 0);
+}
+
+/* What is at path, when it is no socket to connect to. */
+static void conn_not_socket(const char *path, int e)
+{
+	struct stat st;
+
+	if (e == ECONNREFUSED && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		errx(EXIT_NOT_RUNNING,
+		     "%s is not a socket but a %s: is that sockwatchd's "
+		     "--socket?",
+		     path, S_ISDIR(st.st_mode) ? "directory" : "file");
+	if (e == ENOTDIR)
+		errx(EXIT_NOT_RUNNING,
+		     "%s: a part of the path is not a directory: is that "
+		     "sockwatchd's --socket?",
+		     path);
+}
+
 static void conn_fail(const char *path, int e)
 {
 	if (e == EACCES || e == EPERM)
-		errx(EXIT_DENIED,
-		     "permission denied on %s: run as root or as a member "
-		     "of the sockwatch group",
-		     path);
-	if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR)
+		conn_denied(path);
+	conn_not_socket(path, e);
+	if (e == ENOENT || e == ECONNREFUSED)
 		errx(EXIT_NOT_RUNNING,
 		     "sockwatchd is not running on %s; start it with "
 		     "\"systemctl start sockwatchd\" or \"sockwatchd "

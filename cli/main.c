@@ -415,14 +415,18 @@ static int out_width(void)
 	return 100;
 }
 
-/* Colours when asked, or on a terminal unless NO_COLOR says no. */
+/*
+ * Colours when asked, or on a terminal unless NO_COLOR says no or the
+ * terminal is dumb (Emacs's shell, a serial console's default).
+ */
 static int want_color(const char *when)
 {
-	const char *no = getenv("NO_COLOR");
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
 
 	if (when && strcmp(when, "auto") != 0)
 		return strcmp(when, "always") == 0;
-	return isatty(STDOUT_FILENO) && !(no && *no);
+	return isatty(STDOUT_FILENO) && !(no && *no) &&
+	       !(term && !strcmp(term, "dumb"));
 }
 
 static void setup_render(const struct opts *o)

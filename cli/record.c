@@ -86,8 +86,9 @@ int record_save(struct conn *c, int fresh, const char *path)
 		err(EXIT_DAEMON_ERROR, "writing %s", render_safe(path));
 	if (out != STDOUT_FILENO)
 		fprintf(stderr,
-			"picture %llu: %zu sockets in %zu groups, %lld "
+			"%s: picture %llu: %zu sockets in %zu groups, %lld "
 			"bytes, to %s\n",
+			program_invocation_short_name,
 			(unsigned long long)pic.h->generation, pic.n,
 			pic.ngroups, (long long)size, render_safe(path));
 	munmap(p, (size_t)size);

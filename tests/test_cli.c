@@ -3,6 +3,7 @@
  * daemon where one is needed and a scripted one where a daemon would not
  * misbehave on cue. */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,13 +67,20 @@ static int ctl(char *const args[], char **err)
 	return rc;
 }
 
+static void expect_exit_on(const char *path, char *const args[], int status,
+			   const char *text)
+{
+	char *out, *err;
+
+	ck_assert_int_eq(ctl_run(path, args, &out, &err), status);
+	ck_assert_msg(strstr(err, text) != NULL, "stderr: %s", err);
+	free(out);
+	free(err);
+}
+
 static void expect_exit(char *const args[], int status, const char *text)
 {
-	char *err;
-
-	ck_assert_int_eq(ctl(args, &err), status);
-	ck_assert_msg(strstr(err, text) != NULL, "stderr: %s", err);
-	free(err);
+	expect_exit_on(sock_path, args, status, text);
 }
 
 START_TEST(not_running_exits_3_naming_the_socket)
@@ -173,10 +181,66 @@ START_TEST(permission_denied_exits_4)
 				"status", NULL },
 			&out, &err),
 		4);
-	ck_assert_ptr_nonnull(strstr(err, "permission denied"));
-	ck_assert_ptr_nonnull(strstr(err, "sockwatch group"));
+	ck_assert_msg(strstr(err, "permission denied on ") &&
+			      strstr(err, ": the socket ") &&
+			      strstr(err, " is mode 0000, open to no group; "
+					  "this root lacks CAP_DAC_OVERRIDE\n"),
+		      "%s", err);
 	free(out);
 	free(err);
+	ck_assert_int_eq(daemon_stop(pid), 0);
+}
+END_TEST
+
+/* A path that is no socket is said to be none, not "not running". */
+START_TEST(a_path_that_is_no_socket_says_what_it_is)
+{
+	char under[200];
+	int fd = open(sock_path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	expect_exit((char *[]){ "list", NULL }, 3,
+		    " is not a socket but a file: is that sockwatchd's "
+		    "--socket?\n");
+	snprintf(under, sizeof(under), "%s/s.sock", sock_path);
+	expect_exit_on(under, (char *[]){ "list", NULL }, 3,
+		       "a part of the path is not a directory");
+	ck_assert_int_eq(unlink(sock_path), 0);
+	ck_assert_int_eq(mkdir(sock_path, 0700), 0);
+	expect_exit((char *[]){ "status", NULL }, 3,
+		    " is not a socket but a directory");
+	ck_assert_int_eq(rmdir(sock_path), 0);
+}
+END_TEST
+
+/* The table of a terminal is painted, unless the terminal is dumb. */
+START_TEST(dumb_terminals_get_no_colour)
+{
+	static const char *const terms[] = { "xterm", "dumb" };
+	pid_t pid = daemon_start(sock_path, NULL);
+	int l = net_listen("127.0.0.1:8091", 4, 0, NULL);
+	char cmd[512], *out, *err;
+	size_t i;
+
+	unsetenv("NO_COLOR");
+	for (i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "TERM=%s %s/sockwatchctl --socket %s list --fresh",
+			 terms[i], BUILD_DIR, sock_path);
+		/* script(1) gives it a terminal of its own */
+		ck_assert_int_eq(run_cmd((char *[]){ "script", "-qec", cmd,
+						     "/dev/null", NULL },
+					 &out, &err),
+				 0);
+		ck_assert_msg(strstr(out, "127.0.0.1:8091") != NULL, "%s", out);
+		ck_assert_msg(!i == (strstr(out, "\033[32mLISTEN") != NULL),
+			      "TERM=%s: %s", terms[i], out);
+		ck_assert_msg(i == 0 || !strchr(out, '\033'), "%s", out);
+		free(out);
+		free(err);
+	}
+	close(l);
 	ck_assert_int_eq(daemon_stop(pid), 0);
 }
 END_TEST
@@ -469,6 +533,8 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, ss_options_sockwatch_lacks_say_so);
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, permission_denied_exits_4);
+	tcase_add_test(tc, a_path_that_is_no_socket_says_what_it_is);
+	tcase_add_test(tc, dumb_terminals_get_no_colour);
 	tcase_add_test(tc, daemon_error_record_exits_1_with_its_message);
 	tcase_add_test(tc, request_too_long_once_escaped_exits_2);
 	tcase_add_test(tc, answer_cut_short_exits_1);
