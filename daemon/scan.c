@@ -341,6 +341,11 @@ static void scan_published(struct scanner *sc, const struct picture_parts *pp)
 
 int scan_run(struct scanner *sc)
 {
+	struct group_hosts addrs;
+	const struct picture_host host = { .name = sc->host,
+					   .namer = links_name,
+					   .ctx = sc->links,
+					   .addrs = &addrs };
 	struct picture_parts pp;
 	struct scan_arena a;
 	struct timespec taken;
@@ -361,8 +366,8 @@ int scan_run(struct scanner *sc)
 	if (sc->res.retries)
 		log_debug("sock_diag dump redone %u time(s)", sc->res.retries);
 	sc->last_n = sc->res.n;
-	if (picture_parts_build(&pp, sc->res.recs, sc->res.n, sc->host,
-				links_name, sc->links) < 0) {
+	links_addrs(sc->links, &addrs);
+	if (picture_parts_build(&pp, sc->res.recs, sc->res.n, &host) < 0) {
 		scan_arena_close(sc, &a, 0);
 		return scan_failed(sc, "grouping");
 	}

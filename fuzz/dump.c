@@ -60,11 +60,12 @@ static void fuzz_list(const struct picture_parts *pp)
 int fuzz_dump(const uint8_t *data, size_t size)
 {
 	struct diag_result res = { 0 };
+	const struct picture_host host = { .name = "fuzz",
+					   .namer = fuzz_namer };
 	struct picture_parts pp;
 
 	fuzz_parse(&res, data, size);
-	if (picture_parts_build(&pp, res.recs, res.n, "fuzz", fuzz_namer,
-				NULL) == 0) {
+	if (picture_parts_build(&pp, res.recs, res.n, &host) == 0) {
 		fuzz_list(&pp);
 		picture_parts_free(&pp);
 	}

@@ -27,6 +27,7 @@ struct gb {
 	size_t ntallies;
 	/* Ports with a listener, per protocol: most sockets need no lookup. */
 	uint8_t listening[2][65536 / 8];
+	const struct group_hosts *hosts; /* NULL: not known */
 };
 
 static int port_listening(const struct gb *b, uint8_t proto, uint16_t port)
@@ -473,14 +474,43 @@ static void gb_listen_range(const struct gb *b, const struct sock_rec *r,
 		(*hi)++;
 }
 
+static int addr_cmp16(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
 /*
- * Whether r's remote end is a socket of this host: for TCP, a listener's
- * connection that mirrors r; for UDP, whose servers keep no socket per
- * peer, a listener bound to exactly that address, or a wildcard one when
- * the address is loopback. Listeners bound to a device count too.
+ * Whether addr is this host's: a loopback address, or one of its
+ * interfaces' when they are known.
  */
-static int gb_peer_here(const struct gb *b, const uint32_t *order,
-			const struct sock_rec *r)
+static int gb_host_addr(const struct gb *b, uint8_t family, const uint8_t *a)
+{
+	uint8_t key[16];
+
+	if (addr_is_loopback(family, a))
+		return 1;
+	if (!b->hosts || !b->hosts->n)
+		return 0;
+	if (family == AF_INET) {
+		memcpy(key, v4mapped, 12);
+		memcpy(key + 12, a, 4);
+	} else {
+		memcpy(key, a, 16);
+	}
+	return bsearch(key, b->hosts->addr, b->hosts->n, 16, addr_cmp16) !=
+	       NULL;
+}
+
+/*
+ * Whether a listener of this host serves r's remote end, whatever the
+ * state of r: one bound to exactly that address (only a host's own can
+ * be bound, and a device's listener counts too), or a wildcard one when
+ * the address is the host's. When the host's addresses are not known (a
+ * recording read elsewhere), a TCP listener's connection mirroring r
+ * says so too; a UDP server keeps no socket per peer.
+ */
+static int gb_served_here(const struct gb *b, const uint32_t *order,
+			  const struct sock_rec *r)
 {
 	static const uint8_t any[16];
 	size_t lo, hi;
@@ -493,17 +523,18 @@ static int gb_peer_here(const struct gb *b, const uint32_t *order,
 		if ((!exact && memcmp(l->ep.addr, any, 16) != 0) ||
 		    !group_serves(l, r->family, r->raddr))
 			continue;
-		if (r->proto == IPPROTO_UDP) {
-			if (exact || addr_is_loopback(r->family, r->raddr))
-				return 1;
-		} else if (gb_has_peer(b, order, l, r)) {
+		if (exact || gb_host_addr(b, r->family, r->raddr) ||
+		    (r->proto == IPPROTO_TCP && gb_has_peer(b, order, l, r)))
 			return 1;
-		}
 	}
 	return 0;
 }
 
-/* An outbound group is local when one of its sockets' peers is here. */
+/*
+ * An outbound group is local when a listener of this host serves its
+ * remote endpoint: the endpoint decides, but a mirrored connection is
+ * looked for member by member.
+ */
 static void gb_mark_local(struct gb *b, const uint32_t *order,
 			  struct sockgroup *g)
 {
@@ -514,18 +545,19 @@ static void gb_mark_local(struct gb *b, const uint32_t *order,
 
 		if (!port_listening(b, r.proto, r.rport))
 			return; /* no listener on that port at all */
-		g->local = (uint8_t)gb_peer_here(b, order, &r);
+		g->local = (uint8_t)gb_served_here(b, order, &r);
 		/* A client of one family, a listener of the other. */
 		if (!g->local && rec_remap(&r))
-			g->local = (uint8_t)gb_peer_here(b, order, &r);
+			g->local = (uint8_t)gb_served_here(b, order, &r);
 		if (r.proto == IPPROTO_UDP)
-			return; /* one member speaks for the endpoint */
+			return; /* no mirror to look for */
 	}
 }
 
-int group_build(const struct sock_rec *recs, size_t n, struct grouping *g)
+int group_build(const struct sock_rec *recs, size_t n,
+		const struct group_hosts *hosts, struct grouping *g)
 {
-	struct gb b = { .recs = recs, .n = n };
+	struct gb b = { .recs = recs, .n = n, .hosts = hosts };
 	uint32_t *order = malloc((n + 1) * sizeof(*order));
 	size_t i;
 

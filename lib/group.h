@@ -31,7 +31,7 @@ struct sockgroup {
 	uint32_t first;
 	uint32_t nsock;
 	uint32_t nconn;
-	uint8_t local; /* outbound: the remote end is a socket of this host */
+	uint8_t local; /* outbound: a listener of this host serves its end */
 	/*
 	 * listen, IPv6: every listener has IPV6_V6ONLY, so the group serves
 	 * no IPv4 (v4-mapped) address. 0 in records from before it was kept.
@@ -59,8 +59,24 @@ struct grouping {
 	size_t ntallies;
 };
 
-/* Groups n records. Returns 0, or -1 with errno (ENOMEM). */
-int group_build(const struct sock_rec *recs, size_t n, struct grouping *g);
+/*
+ * This host's addresses, IPv6 or v4-mapped, sorted as memcmp sorts them:
+ * what tells the clients of a wildcard listener here from connections to
+ * another host's port. n 0: not known (a dump read elsewhere), and then
+ * loopback addresses and mirrored connections tell.
+ */
+struct group_hosts {
+	const uint8_t (*addr)[16];
+	size_t n;
+};
+
+/*
+ * Groups n records; an outbound group is marked local when a listener of
+ * this host (hosts: its addresses, or NULL) serves its remote endpoint.
+ * Returns 0, or -1 with errno (ENOMEM).
+ */
+int group_build(const struct sock_rec *recs, size_t n,
+		const struct group_hosts *hosts, struct grouping *g);
 
 #define GROUP_NONE UINT32_MAX
 

@@ -85,8 +85,7 @@ static int parts_name_devs(struct picture_parts *pp, picture_namer namer,
 }
 
 int picture_parts_build(struct picture_parts *pp, const struct sock_rec *recs,
-			size_t n, const char *host, picture_namer namer,
-			void *ctx)
+			size_t n, const struct picture_host *host)
 {
 	memset(pp, 0, sizeof(*pp));
 	pp->recs = recs;
@@ -94,10 +93,10 @@ int picture_parts_build(struct picture_parts *pp, const struct sock_rec *recs,
 	memcpy(pp->h.magic, PICTURE_MAGIC, sizeof(pp->h.magic));
 	pp->h.version = PICTURE_VERSION;
 	pp->h.byte_order = PICTURE_BYTE_ORDER;
-	pp->h.host = strpool_add(&pp->strings, host ? host : "");
+	pp->h.host = strpool_add(&pp->strings, host->name ? host->name : "");
 	if (strpool_failed(&pp->strings) ||
-	    group_build(recs, n, &pp->grouping) < 0 ||
-	    parts_name_devs(pp, namer, ctx) < 0) {
+	    group_build(recs, n, host->addrs, &pp->grouping) < 0 ||
+	    parts_name_devs(pp, host->namer, host->ctx) < 0) {
 		picture_parts_free(pp);
 		errno = ENOMEM;
 		return -1;

@@ -126,14 +126,21 @@ struct picture_parts {
 /* Maps an ifindex to a device name (NULL when unknown). */
 typedef const char *(*picture_namer)(void *ctx, uint32_t ifindex);
 
+/* What a picture knows of the host its sockets are on. */
+struct picture_host {
+	const char *name;
+	picture_namer namer; /* its devices' names (ctx passed) */
+	void *ctx;
+	const struct group_hosts *addrs; /* NULL: not known */
+};
+
 /*
  * Groups n records (borrowed until picture_parts_free), names their
- * devices with namer, and records the host name. Returns 0, or -1 with
- * errno (ENOMEM); pp is then empty.
+ * devices, and records the host name. Returns 0, or -1 with errno
+ * (ENOMEM); pp is then empty.
  */
 int picture_parts_build(struct picture_parts *pp, const struct sock_rec *recs,
-			size_t n, const char *host, picture_namer namer,
-			void *ctx);
+			size_t n, const struct picture_host *host);
 
 /* Adds who holds each socket, from p as it is now. 0, or -1 (ENOMEM). */
 int picture_parts_owners(struct picture_parts *pp, const struct procs *p);

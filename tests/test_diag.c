@@ -115,7 +115,7 @@ START_TEST(recorded_dump_groups_as_designed)
 	size_t i, listen = 0, conns = 0;
 
 	parse_recording(&res);
-	ck_assert_int_eq(group_build(res.recs, res.n, &g), 0);
+	ck_assert_int_eq(group_build(res.recs, res.n, NULL, &g), 0);
 	for (i = 0; i < g.ngroups; i++) {
 		const struct sockgroup *gr = &g.groups[i];
 

@@ -106,13 +106,13 @@ static void encode_group(struct jbuf *out, struct snapshot *s, size_t gi)
 static struct snapshot *snapshot_of(struct sock_rec *recs, size_t n,
 				    const char *host)
 {
+	const struct picture_host h = { .name = host, .namer = namer };
 	struct picture_parts pp;
 	struct snapshot *s = calloc(1, sizeof(*s));
 	char err[160];
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(picture_parts_build(&pp, recs, n, host, namer, NULL),
-			 0);
+	ck_assert_int_eq(picture_parts_build(&pp, recs, n, &h), 0);
 	pp.h.generation = 5;
 	pp.h.taken_sec = 1764000000;
 	pp.h.taken_nsec = 7000000;

@@ -53,13 +53,16 @@ static void tallies_check(const struct grouping *g, const struct sock_rec *r)
 	ck_assert_uint_eq(t, g->ntallies);
 }
 
-/* Groups, then checks that every record sits in exactly one group. */
-static void build(struct host *h)
+/*
+ * Groups, the host's addresses known (or NULL), then checks that every
+ * record sits in exactly one group.
+ */
+static void build_on(struct host *h, const struct group_hosts *hosts)
 {
 	unsigned seen[MAXR] = { 0 };
 	size_t i, total = 0;
 
-	ck_assert_int_eq(group_build(h->r, h->n, &h->g), 0);
+	ck_assert_int_eq(group_build(h->r, h->n, hosts, &h->g), 0);
 	for (i = 0; i < h->g.ngroups; i++) {
 		const struct sockgroup *g = &h->g.groups[i];
 
@@ -73,6 +76,11 @@ static void build(struct host *h)
 		seen[h->g.order[i]]++;
 	for (i = 0; i < h->n; i++)
 		ck_assert_uint_eq(seen[i], 1);
+}
+
+static void build(struct host *h)
+{
+	build_on(h, NULL);
 }
 
 /* The group holding record idx, and whether it is one of its sockets. */
@@ -118,7 +126,7 @@ START_TEST(empty_host_has_no_groups)
 {
 	struct grouping g;
 
-	ck_assert_int_eq(group_build(NULL, 0, &g), 0);
+	ck_assert_int_eq(group_build(NULL, 0, NULL, &g), 0);
 	ck_assert_uint_eq(g.ngroups, 0);
 	group_free(&g);
 }
@@ -408,6 +416,60 @@ START_TEST(local_peer_marked_only_when_peer_exists)
 }
 END_TEST
 
+/*
+ * An outbound group is local when a listener here serves its far end,
+ * whatever the state of its sockets and whether the server side is
+ * still there: a listener bound to that very address, or a wildcard one
+ * when the address is loopback or one of the host's.
+ */
+START_TEST(local_when_a_listener_here_serves_the_far_end)
+{
+	static const uint8_t addrs[2][16] = {
+		{ [10] = 0xff, [11] = 0xff, 10, 0, 0, 1 },
+		{ 0xfd, [15] = 7 },
+	};
+	const struct group_hosts hosts = { addrs, 2 };
+	struct host h = { 0 };
+	size_t tw, cw, v6, mine, far, exact, mapped, v6host;
+	int known;
+
+	add(&h, "tcp", "listen", "127.0.0.1:8080", "0.0.0.0:0", 0);
+	tw = add(&h, "tcp", "time-wait", "127.0.0.1:40000", "127.0.0.1:8080",
+		 0);
+	add(&h, "tcp", "listen", "0.0.0.0:5432", "0.0.0.0:0", 0);
+	cw = add(&h, "tcp", "close-wait", "127.0.0.1:40001", "127.0.0.1:5432",
+		 0);
+	add(&h, "tcp", "listen", "[::]:8000", "[::]:0", 0);
+	v6 = add(&h, "tcp", "time-wait", "[::1]:40002", "[::1]:8000", 0);
+	add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
+	mine = add(&h, "tcp", "time-wait", "10.0.0.1:40003", "10.0.0.1:80", 0);
+	far = add(&h, "tcp", "established", "10.0.0.1:40004", "192.0.2.1:80",
+		  0);
+	add(&h, "tcp", "listen", "10.0.0.2:443", "0.0.0.0:0", 0);
+	exact = add(&h, "tcp", "fin-wait-2", "10.0.0.2:40005", "10.0.0.2:443",
+		    0);
+	add(&h, "tcp", "listen", "[::]:9092", "[::]:0", 0);
+	h.r[h.n - 1].flags |= REC_F_V6ONLY;
+	mapped = add(&h, "tcp", "time-wait", "[::ffff:127.0.0.1]:40006",
+		     "[::ffff:127.0.0.1]:9092", 0);
+	add(&h, "udp", "unconnected", "[::]:5353", "[::]:0", 0);
+	v6host = add(&h, "udp", "established", "[fd00::7]:40007",
+		     "[fd00::7]:5353", 0);
+	for (known = 0; known < 2; known++) {
+		build_on(&h, known ? &hosts : NULL);
+		ck_assert_int_eq(group_of(&h, tw, NULL)->local, 1);
+		ck_assert_int_eq(group_of(&h, cw, NULL)->local, 1);
+		ck_assert_int_eq(group_of(&h, v6, NULL)->local, 1);
+		ck_assert_int_eq(group_of(&h, mine, NULL)->local, known);
+		ck_assert_int_eq(group_of(&h, far, NULL)->local, 0);
+		ck_assert_int_eq(group_of(&h, exact, NULL)->local, 1);
+		ck_assert_int_eq(group_of(&h, mapped, NULL)->local, 0);
+		ck_assert_int_eq(group_of(&h, v6host, NULL)->local, known);
+		teardown_host(&h);
+	}
+}
+END_TEST
+
 START_TEST(local_peer_of_a_device_bound_listener)
 {
 	struct host h = { 0 };
@@ -504,7 +566,7 @@ START_TEST(many_sockets_scale)
 		memcpy(cli->raddr, srv->laddr, 4);
 		cli->rport = 80;
 	}
-	ck_assert_int_eq(group_build(r, n, &g), 0);
+	ck_assert_int_eq(group_build(r, n, NULL, &g), 0);
 	ck_assert_uint_eq(g.ngroups, 2);
 	ck_assert_uint_eq(g.groups[0].nsock, 1);
 	ck_assert_uint_eq(g.groups[0].nconn, pairs);
@@ -588,6 +650,7 @@ Suite *group_suite(void)
 	tcase_add_test(tc, connected_udp_under_bound_endpoint_or_outbound);
 	tcase_add_test(tc, local_peer_marked_only_when_peer_exists);
 	tcase_add_test(tc, local_peer_of_a_device_bound_listener);
+	tcase_add_test(tc, local_when_a_listener_here_serves_the_far_end);
 	tcase_add_test(tc, udp_clients_of_a_dual_stack_listener);
 	tcase_add_test(tc, groups_and_members_come_sorted);
 	tcase_add_test(tc, bound_client_on_listening_port_counts_as_accepted);
