@@ -158,7 +158,7 @@ _sockwatchctl()
 	fi
 	if [[ $cmd == list || $cmd == events || $cmd == history ]]; then
 		COMPREPLY=($(compgen -W 'state exclude src dst sport dport dev
-			and or not role proc pid user unit queue proto family' \
+			and or not role local proc pid user unit queue proto family' \
 			-- "$cur"))
 	elif [[ $cmd == record ]]; then
 		COMPREPLY=($(compgen -f -- "$cur"))

@@ -374,6 +374,7 @@ static void ev_group(struct ev_buf *b, const struct picture *p,
 
 	b->e.gprocs = b->gprocs;
 	b->e.ngprocs = 0;
+	b->e.group_local = g != GROUP_NONE && p->groups[g].local;
 	if (!p) {
 		memset(&b->e.group, 0, sizeof(b->e.group));
 		b->e.group.role =

@@ -18,12 +18,13 @@ struct event_env {
 	const uint32_t *uid;
 };
 
-static int env_outbound(const void *ctx, size_t i)
+static unsigned env_group(const void *ctx, size_t i)
 {
 	const struct event_env *e = ctx;
 
 	(void)i;
-	return e->ev->group.role == GROUP_OUTBOUND;
+	return (e->ev->group.role == GROUP_OUTBOUND ? FILTER_G_OUTBOUND : 0) |
+	       (e->ev->group_local ? FILTER_G_LOCAL : 0);
 }
 
 /* A reader who may not see others' processes may not filter on them. */
@@ -53,7 +54,7 @@ int event_match(const struct filter *f, const struct event *ev,
 		const uint32_t *uid)
 {
 	struct event_env e = { ev, uid };
-	struct filter_env env = { &e, env_outbound, env_procs };
+	struct filter_env env = { &e, env_group, env_procs };
 
 	return !f || filter_match(f, &ev->rec, 0, &env);
 }

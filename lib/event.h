@@ -45,6 +45,7 @@ struct event {
 	const char *dev;       /* the bound device's name; NULL: "ifN" */
 	struct endpoint group; /* the group the socket belongs in */
 	const char *group_dev;
+	uint8_t group_local; /* an outbound group a listener here serves */
 	const struct event_proc *procs; /* who held the socket */
 	size_t nprocs;
 	const struct event_proc *gprocs; /* the listener's programs */

@@ -34,6 +34,7 @@ enum node_kind {
 	N_DEV,
 	/* sockwatch's own terms */
 	N_ROLE,	 /* port: 1 outbound, 0 listen */
+	N_LOCAL, /* an outbound group a listener of this host serves */
 	N_PROC,	 /* name */
 	N_PID,	 /* port: the pid */
 	N_USER,	 /* name, or port: the uid */
@@ -523,7 +524,10 @@ static struct node *parse_term(struct lexer *lx)
 		n = parse_portcond(lx, 1);
 	else if (strcmp(lx->tok, "dev") == 0)
 		n = parse_devcond(lx);
-	else
+	else if (strcmp(lx->tok, "local") == 0) {
+		n = node_new(lx, N_LOCAL, NULL, NULL);
+		lex_next(lx);
+	} else
 		n = parse_own_or_fail(lx);
 	lx->depth--;
 	return n;
@@ -764,8 +768,12 @@ static int node_match(const struct node *n, const struct sock_rec *r, size_t i,
 	case N_DEV:
 		return r->ifindex == n->ifindex;
 	case N_ROLE:
-		return env && env->outbound &&
-		       env->outbound(env->ctx, i) == n->port;
+		return env && env->group &&
+		       !!(env->group(env->ctx, i) & FILTER_G_OUTBOUND) ==
+			       n->port;
+	case N_LOCAL:
+		return env && env->group &&
+		       (env->group(env->ctx, i) & FILTER_G_LOCAL);
 	case N_QUEUE:
 		return r->proto == IPPROTO_TCP && r->state == REC_LISTEN &&
 		       cmp(r->rqueue, (enum cmp_op)n->bits, (uint64_t)n->port);

@@ -35,11 +35,14 @@ struct filter_proc {
 	const char *unit; /* "" when none */
 };
 
-/* What a record's snapshot knows beyond the record: role and holders. */
+#define FILTER_G_OUTBOUND 0x1 /* in an outbound group, not a listen one */
+#define FILTER_G_LOCAL 0x2    /* an outbound group a listener here serves */
+
+/* What a record's snapshot knows beyond the record: group and holders. */
 struct filter_env {
 	const void *ctx;
-	/* 1 when record i sits in an outbound group, 0 in a listen group */
-	int (*outbound)(const void *ctx, size_t i);
+	/* FILTER_G_* of the group record i sits in */
+	unsigned (*group)(const void *ctx, size_t i);
 	/* the holders of record i, up to max; how many it filled */
 	size_t (*procs)(const void *ctx, size_t i, struct filter_proc *out,
 			size_t max);
@@ -47,7 +50,7 @@ struct filter_env {
 
 /*
  * True when record i (r) passes. env may be NULL: then sockwatch's own
- * terms (role, proc, pid, user, unit) match nothing.
+ * terms (role, local, proc, pid, user, unit) match nothing.
  */
 int filter_match(const struct filter *f, const struct sock_rec *r, size_t i,
 		 const struct filter_env *env);

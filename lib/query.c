@@ -45,12 +45,14 @@ struct query {
 	struct encode_totals totals;
 };
 
-static int env_outbound(const void *ctx, size_t i)
+static unsigned env_group(const void *ctx, size_t i)
 {
 	const struct query *q = ctx;
+	const struct sockgroup *g = &q->p->groups[q->g];
 
-	(void)i; /* every member of the group under way has its role */
-	return q->p->groups[q->g].ep.role == GROUP_OUTBOUND;
+	(void)i; /* every member of the group under way is in it */
+	return (g->ep.role == GROUP_OUTBOUND ? FILTER_G_OUTBOUND : 0) |
+	       (g->local ? FILTER_G_LOCAL : 0);
 }
 
 /* A reader who may not see others' processes may not filter on them. */
@@ -163,7 +165,7 @@ static int query_match_one(struct query *q, const struct sockgroup *gr)
 	struct sock_rec now;
 	const struct sock_rec *r = query_rec(q, gr, q->k, &now);
 	int listener = q->k < gr->nsock;
-	struct filter_env env = { q, env_outbound,
+	struct filter_env env = { q, env_group,
 				  q->p->owner_at ? env_procs : NULL };
 
 	if (!r || (q->o.filter && !filter_match(q->o.filter, r, rec, &env)))

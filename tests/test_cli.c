@@ -463,9 +463,10 @@ START_TEST(bash_completion)
 	       "close-wait last-ack listening closing");
 	offers("sockwatchctl list dev l", "lo");
 	offers("sockwatchctl list dev = l", "lo");
-	offers("sockwatchctl list -s ''", "state exclude src dst sport dport "
-					  "dev and or not role proc pid user "
-					  "unit queue proto family");
+	offers("sockwatchctl list -s ''",
+	       "state exclude src dst sport dport "
+	       "dev and or not role local proc pid user "
+	       "unit queue proto family");
 	ck_assert(offers_word("sockwatchctl list -r", "-r"));
 	ck_assert(offers_word("sockwatchctl list -", "-e"));
 	ck_assert(offers_word("sockwatchctl list -", "-s"));

@@ -1053,10 +1053,101 @@ START_TEST(unknown_names_warn_but_answer)
 	warns("unit no-such-unit.service",
 	      "sockwatchctl: no process of this host is in a unit "
 	      "\"no-such-unit.service\"\n");
-	warns("proc sockwatchd", "");
+	/* the test's own name: the daemon may run as valgrind's */
+	warns("proc sockwatch-tests", "");
 	warns("user root", "");
 	warns("user 4242", "");
-	warns("not proc sockwatchd and pid 1", "");
+	warns("not proc sockwatch-tests and pid 1", "");
+}
+END_TEST
+
+/* A client that closed first: TIME-WAIT, and its server side gone. */
+static int time_wait_client(const char *listen, const char *to)
+{
+	int l = net_listen(listen, 4, 0, NULL);
+	int c = net_connect(to, NULL, 0), s = net_accept(l), port;
+
+	port = net_port(c);
+	close(c);
+	usleep(20000);
+	close(s);
+	return port;
+}
+
+/* Whether the outbound group of the socket local -> remote is local. */
+static int group_is_local(json_t *doc, const char *local, const char *remote)
+{
+	const char *mem;
+	json_t *g;
+
+	ck_assert_msg(net_find(doc, "tcp", local, remote, &g, &mem),
+		      "%s -> %s not listed", local, remote);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "role")),
+			 "outbound");
+	return json_is_true(json_object_get(g, "local"));
+}
+
+static int in_local_group(json_t *g, json_t *s)
+{
+	(void)s;
+	return json_is_true(json_object_get(g, "local"));
+}
+
+static int in_no_local_group(json_t *g, json_t *s)
+{
+	return !in_local_group(g, s);
+}
+
+/*
+ * An outbound group is local when a listener of this host serves its far
+ * end, whatever its sockets' states: a client left in TIME-WAIT by a
+ * listener on 127.0.0.1, and one of a wildcard listener reached by an
+ * address of the host's own (not loopback), once the server side is
+ * gone. The term local picks exactly those groups, not local the rest.
+ */
+START_TEST(local_is_what_a_listener_here_serves)
+{
+	struct world w;
+	json_t *doc = NULL, *sub;
+	char a[64], *out, *err;
+	int tw, host, i;
+	size_t all, near;
+
+	world_build(&w);
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "ip", "addr", "add", "192.0.2.7/32", "dev",
+				    "lo", NULL },
+			&out, &err),
+		0);
+	free(out);
+	free(err);
+	tw = time_wait_client("127.0.0.1:8096", "127.0.0.1:8096");
+	host = time_wait_client("0.0.0.0:8097", "192.0.2.7:8097");
+	/* the daemon learns the address from a netlink notification */
+	for (i = 0; i < 20; i++) {
+		json_decref(doc);
+		doc = list_fresh(NULL);
+		if (group_is_local(doc, ep(a, "192.0.2.7", host),
+				   "192.0.2.7:8097"))
+			break;
+		usleep(100000);
+	}
+	ck_assert(
+		group_is_local(doc, ep(a, "127.0.0.1", tw), "127.0.0.1:8096"));
+	ck_assert(group_is_local(doc, ep(a, "192.0.2.7", host),
+				 "192.0.2.7:8097"));
+	ck_assert(group_is_local(doc, ep(a, "127.0.0.1", w.c8080b),
+				 "127.0.0.1:8080"));
+	all = (size_t)json_integer_value(
+		json_object_get(json_object_get(doc, "totals"), "sockets"));
+	json_decref(doc);
+	sub = list_filtered("local");
+	near = every_socket(sub, in_local_group);
+	ck_assert_uint_ge(near, 3);
+	json_decref(sub);
+	sub = list_filtered("not local");
+	ck_assert_uint_eq(every_socket(sub, in_no_local_group) + near, all);
+	json_decref(sub);
 }
 END_TEST
 
@@ -1137,6 +1228,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, host_names_as_ss_resolves_them);
 	tcase_add_test(tc, ss_options_match_ss);
 	tcase_add_test(tc, unknown_names_warn_but_answer);
+	tcase_add_test(tc, local_is_what_a_listener_here_serves);
 	tcase_add_test(tc, extended_names_each_socket_as_ss_does);
 	tcase_add_test(tc, own_terms);
 	tcase_add_test(tc, views_of_the_table);
