@@ -192,9 +192,23 @@ int listing_jsonl(struct conn *c, FILE *out)
 	return 0;
 }
 
+/* A group's connections not in TIME-WAIT: those still open. */
+static long long live_conns(const struct rd_group *g)
+{
+	long long n = (long long)g->nconn;
+	size_t i;
+
+	for (i = 0; i < g->counts.n; i++)
+		if (!strcmp(g->counts.v[i].state, "time-wait"))
+			n -= g->counts.v[i].n;
+	return n;
+}
+
 /* The number a group is sorted by: larger first, but ports go up. */
 static long long sort_key(const struct rd_group *g, const char *sort)
 {
+	if (!strcmp(sort, "live"))
+		return live_conns(g);
 	if (!strcmp(sort, "queue"))
 		return g->qlen;
 	if (!strcmp(sort, "sockets"))
@@ -216,8 +230,9 @@ static int group_cmp(const void *a, const void *b)
 
 int listing_sort_ok(const char *sort)
 {
-	return !strcmp(sort, "conns") || !strcmp(sort, "queue") ||
-	       !strcmp(sort, "sockets") || !strcmp(sort, "port");
+	return !strcmp(sort, "conns") || !strcmp(sort, "live") ||
+	       !strcmp(sort, "queue") || !strcmp(sort, "sockets") ||
+	       !strcmp(sort, "port");
 }
 
 /* The table, and -s's listeners and counts by state. */

@@ -18,12 +18,13 @@ int listing_json_pretty(struct conn *c, FILE *out);
 
 /* How the table is to look. */
 struct table_opts {
-	int header;	  /* the lines about the picture and the totals */
-	int members;	  /* a line per socket under its group's line */
-	const char *sort; /* NULL, "conns", "queue", "sockets" or "port" */
-	size_t top;	  /* at most this many groups, 0 for all */
-	int summary;	  /* -s: listeners' lines, then counts by state */
-	int extended;	  /* -e: uid, inode and cookie of each socket */
+	int header;  /* the lines about the picture and the totals */
+	int members; /* a line per socket under its group's line */
+	const char
+		*sort; /* NULL, "conns", "live", "queue", "sockets", "port" */
+	size_t top;    /* at most this many groups, 0 for all */
+	int summary;   /* -s: listeners' lines, then counts by state */
+	int extended;  /* -e: uid, inode and cookie of each socket */
 };
 
 /* Whether sort names a field the table can be sorted by. */

@@ -105,9 +105,9 @@ static void usage(FILE *f, int status)
 		"  -r, --resolve      service and host names (may ask DNS)\n"
 		"      --color[=WHEN] auto (a terminal, no NO_COLOR), always, "
 		"never\n"
-		"      --sort FIELD   groups by conns, queue, sockets (most "
-		"first)\n"
-		"                     or port\n"
+		"      --sort FIELD   groups by conns, live (conns not in "
+		"time-wait),\n"
+		"                     queue, sockets (most first) or port\n"
 		"      --top N        the first N groups only\n"
 		"  -H, --no-header    no lines about the picture and the "
 		"totals\n"
@@ -192,7 +192,7 @@ static int parse_view_opt(struct opts *o, int c)
 	case 'S':
 		if (!listing_sort_ok(optarg))
 			errx(EXIT_USAGE,
-			     "--sort takes conns, queue, sockets "
+			     "--sort takes conns, live, queue, sockets "
 			     "or port, not \"%s\"",
 			     optarg);
 		o->table.sort = optarg;

@@ -330,6 +330,33 @@ static void rd_js_endpoint(struct rd_js *r, struct rd_endpoint *ep, int nkeys)
 		     ep);
 }
 
+static void rd_js_peer_field(struct rd_js *r, int k, void *obj)
+{
+	struct rd_socket *m = obj;
+
+	if (k == 0)
+		rd_js_str(r, &m->peer, 0);
+	else
+		rd_js_procs(r, &m->peer_procs);
+}
+
+/* "peer":{"cookie":S,"processes":[...]}: the other end, a socket here. */
+static void rd_js_peer(struct rd_js *r, struct rd_socket *m)
+{
+	static const char *const keys[] = { "cookie", "processes" };
+
+	rd_js_fields(r, keys, RD_NKEYS(keys), 1, 0, rd_js_peer_field, m);
+}
+
+/* An IPv6 socket's v6only: false makes its [::] ss's "*". */
+static void rd_js_member_v6only(struct rd_js *r, struct rd_socket *m)
+{
+	int v6only = 1;
+
+	rd_js_ok(r, js_bool(&r->s, &v6only));
+	m->local.dual_stack = !v6only;
+}
+
 static void rd_js_member_field(struct rd_js *r, int k, void *obj)
 {
 	struct rd_socket *m = obj;
@@ -346,17 +373,21 @@ static void rd_js_member_field(struct rd_js *r, int k, void *obj)
 		rd_js_str(r, &m->local.dev, 1);
 	else if (k == 8)
 		rd_js_procs(r, &m->procs);
-	else
+	else if (k == 9)
 		rd_js_str(r, &m->cookie, 0);
+	else if (k == 10)
+		rd_js_member_v6only(r, m);
+	else
+		rd_js_peer(r, m);
 }
 
 /* One member of "sockets" or "connections", appended. */
 static void rd_js_member(struct rd_js *r)
 {
-	static const char *const keys[] = { "state",  "local", "remote",
-					    "inode",  "uid",   "rqueue",
-					    "wqueue", "dev",   "processes",
-					    "cookie" };
+	static const char *const keys[] = { "state",  "local",	"remote",
+					    "inode",  "uid",	"rqueue",
+					    "wqueue", "dev",	"processes",
+					    "cookie", "v6only", "peer" };
 	struct rd_socket *m =
 		rd_js_slot(&r->members, &r->memcap, &r->nmem, sizeof(*m));
 
@@ -404,18 +435,20 @@ enum {
 	G_CONNECTIONS,
 	G_NSOCKETS,
 	G_NCONNECTIONS,
+	G_V6ONLY,
 };
 
 static const char *const group_keys[] = {
 	"role",	       "proto",	    "endpoint",	    "counts",
 	"local",       "processes", "accept_queue", "sockets",
-	"connections", "nsockets",  "nconnections",
+	"connections", "nsockets",  "nconnections", "v6only",
 };
 
-/* A group being read, and the numbers of its counts view. */
+/* A group being read, the numbers of its counts view, its v6only. */
 struct rd_js_group {
 	struct rd_group *g;
 	long long sizes[2];
+	int v6only;
 };
 
 static void rd_js_group_field(struct rd_js *r, int k, void *obj)
@@ -454,6 +487,9 @@ static void rd_js_group_field(struct rd_js *r, int k, void *obj)
 	case G_CONNECTIONS:
 		g->nconn = rd_js_members(r);
 		break;
+	case G_V6ONLY:
+		rd_js_ok(r, js_bool(&r->s, &jg->v6only));
+		break;
 	default: /* G_NSOCKETS, G_NCONNECTIONS */
 		rd_js_int(r, &jg->sizes[k - G_NSOCKETS]);
 	}
@@ -467,8 +503,11 @@ static void rd_js_resolve(struct rd_js *r, struct rd_group *g)
 	g->procv = r->procv;
 	g->members = r->members;
 	g->procs.v = r->procv + g->procs.at;
-	for (i = 0; i < r->nmem; i++)
+	for (i = 0; i < r->nmem; i++) {
 		r->members[i].procs.v = r->procv + r->members[i].procs.at;
+		r->members[i].peer_procs.v =
+			r->procv + r->members[i].peer_procs.at;
+	}
 }
 
 static void rd_js_sizes(struct rd_group *g, unsigned seen,
@@ -494,7 +533,7 @@ static void rd_js_sizes(struct rd_group *g, unsigned seen,
 static void rd_group(const char *line, size_t len, struct rd_group *g)
 {
 	struct rd_js r = { .type = "group" };
-	struct rd_js_group jg = { NULL, { -1, -1 } };
+	struct rd_js_group jg = { NULL, { -1, -1 }, 1 };
 	unsigned seen;
 
 	memset(g, 0, sizeof(*g));
@@ -511,6 +550,7 @@ static void rd_group(const char *line, size_t len, struct rd_group *g)
 	rd_js_resolve(&r, g);
 	rd_js_sizes(g, seen, jg.sizes);
 	g->listen = strcmp(g->role, "listen") == 0;
+	g->ep.dual_stack = (seen & 1u << G_V6ONLY) && !jg.v6only;
 }
 
 struct rd_group *rd_group_keep(struct rd_group *g)

@@ -25,6 +25,7 @@ struct rd_endpoint {
 	const char *addr;
 	long long port;
 	const char *dev; /* NULL: not bound to a device */
+	int dual_stack;	 /* [::] without IPV6_V6ONLY: ss's "*" */
 };
 
 struct rd_proc {
@@ -65,6 +66,8 @@ struct rd_socket {
 	struct rd_endpoint local, remote;
 	long long inode, uid, rqueue, wqueue;
 	struct rd_procs procs;
+	const char *peer; /* the other end's cookie, when it is here */
+	struct rd_procs peer_procs; /* and who holds it */
 };
 
 struct rd_group {

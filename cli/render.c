@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -60,6 +62,32 @@ static const char *paint(const char *word, char *buf, size_t size)
 			return buf;
 		}
 	return word;
+}
+
+/*
+ * A listener's word by its accept queue: red when full (the kernel drops
+ * what comes next), yellow when connections wait in it, else as paint().
+ */
+static const char *paint_queue(const char *word, long long len, long long max,
+			       char *buf, size_t size)
+{
+	int code = 0;
+
+	if (len > 0)
+		code = len >= max ? 31 : 33;
+	if (!style.color || !code)
+		return paint(word, buf, size);
+	snprintf(buf, size, "\033[%dm%s\033[0m", code, word);
+	return buf;
+}
+
+static void render_queue(long long len, long long max, FILE *out)
+{
+	char text[64], buf[80];
+
+	snprintf(text, sizeof(text), "queue %lld/%lld", len, max);
+	fprintf(out, "  %s",
+		len > 0 ? paint_queue(text, len, max, buf, sizeof(buf)) : text);
 }
 
 /* -r: the service's name for a port, the host's for an address. */
@@ -124,7 +152,10 @@ const char *render_safe(const char *s)
 	return out;
 }
 
-/* ss's way: [v6]:port, addr%dev:port, * for a zero port. */
+/*
+ * ss's way: [v6]:port, addr%dev:port, * for a zero port, and *:port for
+ * [::] without IPV6_V6ONLY, which serves IPv4 too.
+ */
 static const char *render_endpoint(const struct rd_endpoint *ep,
 				   const char *dev, const char *proto,
 				   char *buf, size_t size)
@@ -140,6 +171,9 @@ static const char *render_endpoint(const struct rd_endpoint *ep,
 			sizeof(portbuf));
 	if (host[0]) {
 		addr = host;
+		v6 = 0;
+	} else if (ep->dual_stack && !strcmp(addr, "::")) {
+		addr = "*";
 		v6 = 0;
 	}
 	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", render_safe(addr),
@@ -205,6 +239,44 @@ static void put_padded(FILE *out, const char *word, int width)
 	fprintf(out, "%*s", pad > 0 ? pad : 0, "");
 }
 
+/* A listening socket's state word, painted by its queue (rqueue/wqueue). */
+static void put_queue_padded(FILE *out, long long len, long long max)
+{
+	char buf[64];
+
+	fputs(paint_queue("listen", len, max, buf, sizeof(buf)), out);
+	fprintf(out, "%*s", 11 - 6, "");
+}
+
+/*
+ * The name of a socket's user, for a viewer not shown its processes:
+ * from this host's passwd (the daemon's host), the number when none.
+ * The last few are kept: a table names the same users again and again.
+ */
+static const char *render_user(uint32_t uid)
+{
+	static struct {
+		uint32_t uid;
+		char name[33];
+	} seen[16];
+	static unsigned n;
+	const struct passwd *pw;
+	unsigned i;
+
+	for (i = 0; i < n && i < 16; i++)
+		if (seen[i].uid == uid)
+			return seen[i].name;
+	i = n++ % 16;
+	seen[i].uid = uid;
+	pw = getpwuid(uid);
+	if (pw)
+		snprintf(seen[i].name, sizeof(seen[i].name), "%s",
+			 render_safe(pw->pw_name));
+	else
+		snprintf(seen[i].name, sizeof(seen[i].name), "%u", uid);
+	return seen[i].name;
+}
+
 static void render_socket(const struct rd_socket *s, const char *proto,
 			  const char *glyph, FILE *out)
 {
@@ -213,13 +285,21 @@ static void render_socket(const struct rd_socket *s, const char *proto,
 	render_endpoint(&s->local, s->local.dev, proto, local, sizeof(local));
 	render_endpoint(&s->remote, NULL, proto, remote, sizeof(remote));
 	fprintf(out, "%s ", glyph);
-	put_padded(out, render_safe(s->state), 11);
+	if (!strcmp(s->state, "listen"))
+		put_queue_padded(out, s->rqueue, s->wqueue);
+	else
+		put_padded(out, render_safe(s->state), 11);
 	fprintf(out, " %-*s %-*s %lld/%lld", ADDR_W, local, ADDR_W, remote,
 		s->rqueue, s->wqueue);
 	if (s->procs.n)
 		render_procs(&s->procs, out);
 	else if (s->inode && !style.extended)
-		fprintf(out, " ino %lld uid %lld", s->inode, s->uid);
+		fprintf(out, " ino %lld user %s", s->inode,
+			render_user((uint32_t)s->uid));
+	if (s->peer_procs.n) { /* the other end, a socket of this host */
+		fputs(" <-", out);
+		render_procs(&s->peer_procs, out);
+	}
 	if (style.extended) /* as ss -e words them, for grep sk: */
 		fprintf(out, " uid:%lld ino:%lld sk:%s", s->uid, s->inode,
 			render_safe(s->cookie ? s->cookie : "?"));
@@ -242,15 +322,18 @@ void render_group(const struct rd_group *g, FILE *out, int members)
 
 	render_endpoint(&g->ep, g->ep.dev, g->proto, text, sizeof(text));
 	fprintf(out, "%s %s%s %s",
-		paint(g->listen ? "LISTEN  " : "OUTBOUND", buf, sizeof(buf)),
+		g->listen ? paint_queue("LISTEN  ", g->qlen, g->qmax, buf,
+					sizeof(buf))
+			  : paint("OUTBOUND", buf, sizeof(buf)),
 		render_safe(g->proto),
 		strcmp(g->ep.family, "inet6") ? " " : "6",
 		g->listen ? "" : "-> ");
 	fprintf(out, "%s", text);
 	if (g->local)
 		fputs(" (local)", out);
-	if (g->has_queue)
-		fprintf(out, "  queue %lld/%lld", g->qlen, g->qmax);
+	/* no listener passed the filter: no queue to tell of */
+	if (g->has_queue && g->nsock)
+		render_queue(g->qlen, g->qmax, out);
 	render_counts(&g->counts, out);
 	render_owners(&g->procs, out);
 	fputc('\n', out);

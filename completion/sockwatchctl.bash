@@ -25,7 +25,10 @@ _sockwatchctl_values()
 {
 	local name rest
 	if [[ $1 == dev ]]; then
-		ls /sys/class/net 2>/dev/null
+		# this network namespace's, which /sys may not show (a chroot)
+		while IFS=: read -r name rest; do
+			[[ $rest ]] && printf '%s\n' "${name// /}"
+		done < <(tail -n +3 /proc/net/dev 2>/dev/null)
 		return
 	fi
 	while read -r name rest; do
@@ -62,7 +65,7 @@ _sockwatchctl()
 		return
 		;;
 	--sort)
-		COMPREPLY=($(compgen -W 'conns queue sockets port' -- "$cur"))
+		COMPREPLY=($(compgen -W 'conns live queue sockets port' -- "$cur"))
 		return
 		;;
 	--top)

@@ -183,8 +183,27 @@ static void put_procs(struct jbuf *b, const struct picture *p,
 	u32map_free(&seen);
 }
 
+/* ,"peer":{"cookie":...,"processes":[...]}: the other end, here. */
+static void put_peer(struct jbuf *b, const struct picture *p, uint32_t peer,
+		     const uint32_t *uid)
+{
+	char *c;
+
+	if (jbuf_reserve(b, 64) < 0)
+		return;
+	c = b->p + b->len;
+	c = CAT(c, ",\"peer\":{\"cookie\":\"");
+	c = put_hex(c, p->recs[peer].cookie);
+	*c++ = '"';
+	b->len = (size_t)(c - b->p);
+	if (p->owner_at)
+		put_procs(b, p, &peer, 1, uid);
+	jbuf_put(b, "}", 1);
+}
+
 void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
-		   const struct sock_rec *r, const uint32_t *uid, int first)
+		   const struct sock_rec *r, uint32_t peer, const uint32_t *uid,
+		   int first)
 {
 	char *c;
 
@@ -222,6 +241,8 @@ void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
 						     : ",\"v6only\":false");
 	if (p->owner_at)
 		put_procs(b, p, &rec, 1, uid);
+	if (peer != GROUP_NONE)
+		put_peer(b, p, peer, uid);
 	jbuf_put(b, "}", 1);
 }
 
@@ -318,6 +339,9 @@ static void put_group(struct jbuf *b, const struct picture *p,
 	put_group_endpoint(b, p, &g->ep);
 	if (!listen)
 		jbuf_puts(b, g->local ? ",\"local\":true" : ",\"local\":false");
+	if (listen && g->ep.family == AF_INET6)
+		jbuf_puts(b,
+			  g->v6only ? ",\"v6only\":true" : ",\"v6only\":false");
 	if (listen && g->ep.proto == IPPROTO_TCP)
 		put_queue(b, s);
 	if (listen && p->owner_at)

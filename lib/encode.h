@@ -69,10 +69,13 @@ void encode_summary(struct jbuf *b, const struct encode_sum *tcp,
 
 /*
  * Appends record rec as a member, its fields from r (the picture's, or
- * as an overlay has it now); first says no comma goes before it.
+ * as an overlay has it now), with its other end, record peer, when that
+ * is a socket here (GROUP_NONE: none); first says no comma goes before
+ * it.
  */
 void encode_member(struct jbuf *b, const struct picture *p, uint32_t rec,
-		   const struct sock_rec *r, const uint32_t *uid, int first);
+		   const struct sock_rec *r, uint32_t peer, const uint32_t *uid,
+		   int first);
 
 /* Appends what lies between a group's sockets and its connections. */
 void encode_group_middle(struct jbuf *b);

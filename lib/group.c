@@ -380,27 +380,35 @@ static int gb_sort_members(struct gb *b, uint32_t *order)
 	return 0;
 }
 
-/* Looks for the accepted socket whose 4-tuple mirrors r in listen group g. */
-static int gb_has_peer(const struct gb *b, const uint32_t *order,
-		       const struct sockgroup *g, const struct sock_rec *r)
+/* r seen from its other end: the ends swapped. */
+static void rec_mirror(struct sock_rec *key, const struct sock_rec *r)
 {
-	struct sock_rec key = *r;
+	*key = *r;
+	memcpy(key->raddr, r->laddr, sizeof(key->raddr));
+	memcpy(key->laddr, r->raddr, sizeof(key->laddr));
+	key->rport = r->lport;
+	key->lport = r->rport;
+}
+
+/*
+ * The record of g's connections with key's 4-tuple (any cookie), by
+ * bisection over them as they are sorted; GROUP_NONE when none.
+ */
+static uint32_t conn_find(const struct sock_rec *recs, const uint32_t *order,
+			  const struct sockgroup *g, struct sock_rec *key)
+{
 	const uint32_t *lo = order + g->first + g->nsock;
 	size_t n = g->nconn;
 
-	memcpy(key.raddr, r->laddr, sizeof(key.raddr));
-	memcpy(key.laddr, r->raddr, sizeof(key.laddr));
-	key.rport = r->lport;
-	key.lport = r->rport;
 	while (n > 0) {
 		const uint32_t *mid = lo + n / 2;
-		const struct sock_rec *m = &b->recs[*mid];
+		const struct sock_rec *m = &recs[*mid];
 		int c;
 
-		key.cookie = m->cookie; /* any cookie will do */
-		c = order_cmp(m, &key);
+		key->cookie = m->cookie; /* any cookie will do */
+		c = order_cmp(m, key);
 		if (!c)
-			return 1;
+			return *mid;
 		if (c < 0) {
 			lo = mid + 1;
 			n -= n / 2 + 1;
@@ -408,7 +416,17 @@ static int gb_has_peer(const struct gb *b, const uint32_t *order,
 			n /= 2;
 		}
 	}
-	return 0;
+	return GROUP_NONE;
+}
+
+/* Looks for the accepted socket whose 4-tuple mirrors r in listen group g. */
+static int gb_has_peer(const struct gb *b, const uint32_t *order,
+		       const struct sockgroup *g, const struct sock_rec *r)
+{
+	struct sock_rec key;
+
+	rec_mirror(&key, r);
+	return conn_find(b->recs, order, g, &key) != GROUP_NONE;
 }
 
 /*
@@ -648,6 +666,31 @@ uint32_t group_place(const struct sockgroup *groups, size_t n,
 		return (uint32_t)(g - groups);
 	ep_set(ep, GROUP_OUTBOUND, r, r->raddr, r->rport, 0);
 	return group_find(groups, n, ep);
+}
+
+uint32_t group_peer(const struct sock_rec *recs, const uint32_t *order,
+		    const struct sockgroup *groups, size_t n, uint32_t i)
+{
+	struct sock_rec key;
+	struct endpoint ep;
+	int form;
+
+	if (recs[i].proto != IPPROTO_TCP || rec_is_listener(&recs[i]) ||
+	    rec_remote_unset(&recs[i]))
+		return GROUP_NONE;
+	rec_mirror(&key, &recs[i]);
+	/* as it is, then in the other family: v4-mapped on one side */
+	for (form = 0; form < 2; form++) {
+		uint32_t g = group_place(groups, n, &key, &ep), m;
+
+		m = g == GROUP_NONE ? GROUP_NONE
+				    : conn_find(recs, order, &groups[g], &key);
+		if (m != GROUP_NONE && m != i)
+			return m;
+		if (!rec_remap(&key))
+			break;
+	}
+	return GROUP_NONE;
 }
 
 int group_cmp_endpoints(const struct endpoint *a, const struct endpoint *b)

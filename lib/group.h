@@ -97,6 +97,15 @@ uint32_t group_find(const struct sockgroup *groups, size_t n,
 uint32_t group_place(const struct sockgroup *groups, size_t n,
 		     const struct sock_rec *r, struct endpoint *ep);
 
+/*
+ * The other end of TCP connection i, when it is a socket of the same
+ * picture (recs, order and its n groups): the record whose 4-tuple
+ * mirrors i's, an IPv4 end finding a v4-mapped one too; GROUP_NONE for
+ * none, and for listeners and UDP sockets.
+ */
+uint32_t group_peer(const struct sock_rec *recs, const uint32_t *order,
+		    const struct sockgroup *groups, size_t n, uint32_t i);
+
 /* The groups' order: <0, 0 or >0 as a sorts before, with or after b. */
 int group_cmp_endpoints(const struct endpoint *a, const struct endpoint *b);
 

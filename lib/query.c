@@ -43,6 +43,8 @@ struct query {
 	size_t groups;		       /* groups something passed in */
 	struct encode_sum by_proto[2]; /* the summary's: TCP, UDP */
 	struct encode_totals totals;
+	/* the TCP ports local outbound groups reach: whose server sides */
+	uint8_t local_ports[65536 / 8]; /* may have a peer in the picture */
 };
 
 static unsigned env_group(const void *ctx, size_t i)
@@ -81,6 +83,38 @@ static size_t env_procs(const void *ctx, size_t i, struct filter_proc *out,
 	return got;
 }
 
+static void query_local_ports(struct query *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->p->ngroups; i++) {
+		const struct endpoint *ep = &q->p->groups[i].ep;
+
+		if (ep->role == GROUP_OUTBOUND && q->p->groups[i].local &&
+		    ep->proto == IPPROTO_TCP)
+			q->local_ports[ep->port >> 3] |=
+				(uint8_t)(1u << (ep->port & 7));
+	}
+}
+
+/*
+ * The other end of member rec (r) of group gr when it is a socket here: for
+ * a local outbound group's client, and for a connection of a listener
+ * whose port a local outbound group reaches (most have none to look for).
+ */
+static uint32_t query_peer(const struct query *q, const struct sockgroup *gr,
+			   uint32_t rec, const struct sock_rec *r)
+{
+	const struct picture *p = q->p;
+	uint16_t port = r->lport;
+
+	if (gr->ep.role == GROUP_OUTBOUND
+		    ? !gr->local
+		    : !(q->local_ports[port >> 3] & (1u << (port & 7))))
+		return GROUP_NONE;
+	return group_peer(p->recs, p->order, p->groups, p->ngroups, rec);
+}
+
 struct query *query_new(const struct picture *p, const struct query_opts *o)
 {
 	struct query *q = calloc(1, sizeof(*q));
@@ -89,6 +123,7 @@ struct query *query_new(const struct picture *p, const struct query_opts *o)
 		return NULL;
 	q->p = p;
 	q->o = *o;
+	query_local_ports(q);
 	return q;
 }
 
@@ -312,9 +347,11 @@ static size_t query_members(struct query *q, struct jbuf *b, size_t work,
 		const struct sock_rec *r = query_rec(q, gr, base + q->k, &now);
 
 		if (r && query_passed(q, base + q->k)) {
-			encode_member(b, q->p,
-				      q->p->order[gr->first + base + q->k], r,
-				      query_uid(q), q->first);
+			uint32_t rec = q->p->order[gr->first + base + q->k];
+
+			encode_member(b, q->p, rec, r,
+				      query_peer(q, gr, rec, r), query_uid(q),
+				      q->first);
 			q->first = 0;
 		}
 		q->k++;

@@ -1393,6 +1393,24 @@ START_TEST(others_see_sockets_but_only_their_own_processes)
 	ck_assert(listener_held_by(doc, "127.0.0.1:7100", nobody));
 	ck_assert(listener_held_by(doc, "127.0.0.1:7101", getpid()));
 	json_decref(doc);
+	/* the outsider's table names the user of what it may not see */
+	{
+		char *out, *err;
+
+		ck_assert_int_eq(
+			run_cmd((char *[]){ "setpriv", "--reuid=65534",
+					    "--regid=65534", "--clear-groups",
+					    BUILD_DIR "/sockwatchctl", "-s",
+					    sock_path, "list", "-H",
+					    "sport = :7101", NULL },
+				&out, &err),
+			0);
+		ck_assert_msg(strstr(out, " user root\n") &&
+				      !strstr(out, " uid "),
+			      "%s", out);
+		free(out);
+		free(err);
+	}
 	/* the host's process counts are for those who see every process */
 	doc = json_as("0", NULL, "status");
 	ck_assert_ptr_nonnull(json_object_get(doc, "procs_known"));

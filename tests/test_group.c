@@ -470,6 +470,51 @@ START_TEST(local_when_a_listener_here_serves_the_far_end)
 }
 END_TEST
 
+/* Each end of a connection within the host finds the other, and only it. */
+START_TEST(peers_are_the_mirrored_ends)
+{
+	struct host h = { 0 };
+	size_t lis, srv, cli, srv6, cli4, far, tw;
+
+	lis = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
+	srv = add(&h, "tcp", "established", "127.0.0.1:80", "127.0.0.1:5000",
+		  0);
+	cli = add(&h, "tcp", "established", "127.0.0.1:5000", "127.0.0.1:80",
+		  0);
+	add(&h, "tcp", "established", "127.0.0.1:80", "127.0.0.1:5001", 0);
+	add(&h, "tcp", "listen", "[::]:443", "[::]:0", 0);
+	srv6 = add(&h, "tcp", "established", "[::ffff:127.0.0.1]:443",
+		   "[::ffff:127.0.0.1]:6000", 0);
+	cli4 = add(&h, "tcp", "established", "127.0.0.1:6000", "127.0.0.1:443",
+		   0);
+	far = add(&h, "tcp", "established", "10.0.0.1:7000", "192.0.2.1:80", 0);
+	tw = add(&h, "tcp", "time-wait", "127.0.0.1:5002", "127.0.0.1:80", 0);
+	build(&h);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)srv),
+			  cli);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)cli),
+			  srv);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)srv6),
+			  cli4);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)cli4),
+			  srv6);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)lis),
+			  GROUP_NONE);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)far),
+			  GROUP_NONE);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)tw),
+			  GROUP_NONE); /* the server side is gone */
+	teardown_host(&h);
+}
+END_TEST
+
 START_TEST(local_peer_of_a_device_bound_listener)
 {
 	struct host h = { 0 };
@@ -651,6 +696,7 @@ Suite *group_suite(void)
 	tcase_add_test(tc, local_peer_marked_only_when_peer_exists);
 	tcase_add_test(tc, local_peer_of_a_device_bound_listener);
 	tcase_add_test(tc, local_when_a_listener_here_serves_the_far_end);
+	tcase_add_test(tc, peers_are_the_mirrored_ends);
 	tcase_add_test(tc, udp_clients_of_a_dual_stack_listener);
 	tcase_add_test(tc, groups_and_members_come_sorted);
 	tcase_add_test(tc, bound_client_on_listening_port_counts_as_accepted);

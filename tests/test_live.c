@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -447,6 +449,63 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Word k (from 0) of each line of text, sorted, comma-joined. */
+static void words_at(const char *text, int k, char *out, size_t size)
+{
+	char *copy = strdup(text), *line, *save = NULL, *list[256];
+	size_t n = 0, i;
+
+	ck_assert_ptr_nonnull(copy);
+	for (line = strtok_r(copy, "\n", &save); line && n < 256;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *w, *wsave = NULL;
+		int j = 0;
+
+		for (w = strtok_r(line, " ", &wsave); w && j < k;
+		     w = strtok_r(NULL, " ", &wsave))
+			j++;
+		if (w)
+			list[n++] = w;
+	}
+	qsort(list, n, sizeof(*list), cmp_str);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
+	free(copy);
+}
+
+/*
+ * The listeners' local ends read as ss writes them: *:8083 for the
+ * dual-stack [::] listener, [::]:8084 for the v6only one, 0.0.0.0%lo
+ * for the device's. The member lines of list -l against ss -tuln.
+ */
+START_TEST(listeners_written_as_ss_writes_them)
+{
+	char want[4096], got[4096], *ss, *out, *err, *p;
+	struct world w;
+
+	world_build(&w);
+	ck_assert_int_eq(run_cmd((char *[]){ "ss", "-tulnH", NULL }, &ss, NULL),
+			 0);
+	words_at(ss, 4, want, sizeof(want));
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--fresh", "-l", "-H", NULL }, &out,
+			&err),
+		0);
+	/* the member lines only: group lines start with their role */
+	for (p = strstr(out, "LISTEN"); p; p = strstr(p, "LISTEN"))
+		memset(p, 'X', strcspn(p, "\n"));
+	words_at(out, 2, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_nonnull(strstr(want, "*:8083,"));
+	ck_assert_ptr_nonnull(strstr(want, "[::]:8084,"));
+	free(ss);
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* The cookies of every socket in a document, sorted, comma-joined. */
 static void doc_cookies(json_t *doc, char *out, size_t size)
 {
@@ -713,7 +772,8 @@ START_TEST(views_of_the_table)
 	ck_assert_ptr_null(strstr(out, " tcp  "));
 	ck_assert_ptr_null(strstr(out, "LISTEN   udp"));
 	ck_assert_ptr_null(strstr(out, "OUTBOUND udp"));
-	ck_assert_ptr_nonnull(strstr(out, "tcp6 [::]:8083"));
+	ck_assert_ptr_nonnull(strstr(out, "tcp6 *:8083"));
+	ck_assert_ptr_nonnull(strstr(out, "tcp6 [::]:8084"));
 	free(out);
 	free(err);
 	ck_assert_int_eq(ctl_run(sock_path,
@@ -743,7 +803,9 @@ START_TEST(views_of_the_table)
 			&out, &err),
 		0);
 	unsetenv("LC_ALL");
-	ck_assert_ptr_nonnull(strstr(out, "\033[32mLISTEN  \033[0m"));
+	/* yellow: connections wait in 8080's accept queue */
+	ck_assert_ptr_nonnull(strstr(out, "\033[33mLISTEN  \033[0m"));
+	ck_assert_ptr_nonnull(strstr(out, "\033[32mestablished\033[0m"));
 	ck_assert_ptr_nonnull(
 		strstr(out, "\xe2\x94\x94\xe2\x94\x80 ")); /* corner */
 	ck_assert_ptr_nonnull(strstr(out, "localhost:http-alt"));
@@ -1151,6 +1213,188 @@ START_TEST(local_is_what_a_listener_here_serves)
 }
 END_TEST
 
+/* n clients of listen, the server closing first: TIME-WAIT on its side. */
+static void server_time_waits(int l, const char *to, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int c = net_connect(to, NULL, 0), s = net_accept(l);
+
+		close(s);
+		usleep(20000);
+		close(c);
+	}
+}
+
+/* The first group line of list -c --sort FIELD over two listeners. */
+static int first_port_by(const char *field)
+{
+	char *out, *err, *p;
+	int port;
+
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "-c", "-H", "--sort", (char *)field,
+				    "sport = :8099 or sport = :8100", NULL },
+			&out, &err),
+		0);
+	p = strstr(out, "127.0.0.1:");
+	ck_assert_ptr_nonnull(p);
+	port = atoi(p + 10);
+	free(out);
+	free(err);
+	return port;
+}
+
+/*
+ * Under --color a listener is yellow while connections wait in its
+ * accept queue, red when it is full; the queue is not told of when the
+ * filter leaves its listeners out; --sort live leaves TIME-WAIT out.
+ */
+START_TEST(queues_and_live_connections_told)
+{
+	int full = net_listen("127.0.0.1:8098", 1, 0, NULL);
+	int a = net_listen("127.0.0.1:8099", 8, 0, NULL);
+	int b = net_listen("127.0.0.1:8100", 8, 0, NULL);
+	char *out, *err;
+	struct world w;
+
+	world_build(&w);
+	net_connect("127.0.0.1:8098", NULL, 0);
+	net_connect("127.0.0.1:8098", NULL, 0); /* 2 of backlog 1: full */
+	server_time_waits(a, "127.0.0.1:8099", 3);
+	net_connect("127.0.0.1:8100", NULL, 0);
+	net_accept(b);
+	net_connect("127.0.0.1:8100", NULL, 0);
+	net_accept(b);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--fresh", "--color",
+				    "sport = :8098 or sport = :8080", NULL },
+			&out, &err),
+		0);
+	ck_assert_msg(strstr(out, "\033[31mLISTEN  \033[0m tcp  127.0.0.1:8098"
+				  "  \033[31mqueue 2/1\033[0m") &&
+			      strstr(out, "\033[33mLISTEN  \033[0m tcp  "
+					  "127.0.0.1:8080  \033[33mqueue "),
+		      "%s", out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_run(sock_path,
+				 (char *[]){ "list", "state", "established",
+					     "sport = :8080", NULL },
+				 &out, &err),
+			 0);
+	ck_assert_msg(strstr(out, "LISTEN   tcp  127.0.0.1:8080  ") &&
+			      strstr(out, " established") &&
+			      !strstr(out, "queue"),
+		      "%s", out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(first_port_by("conns"), 8099);
+	ck_assert_int_eq(first_port_by("live"), 8100);
+	close(full);
+}
+END_TEST
+
+/* The socket local -> remote of doc, which must be listed. */
+static json_t *sock_of(json_t *doc, const char *local, const char *remote)
+{
+	const char *mem;
+	json_t *g, *s = net_find(doc, "tcp", local, remote, &g, &mem);
+
+	ck_assert_msg(s != NULL, "%s -> %s not listed", local, remote);
+	return s;
+}
+
+/* Whether a's peer is b, and a process of pid holds b. */
+static int peer_is(json_t *a, json_t *b, pid_t pid)
+{
+	json_t *peer = json_object_get(a, "peer");
+
+	return peer &&
+	       !strcmp(json_string_value(json_object_get(peer, "cookie")),
+		       json_string_value(json_object_get(b, "cookie"))) &&
+	       holds(peer, pid);
+}
+
+/* A child named peerclient holding a connection to ep; its port. */
+static int peer_client(const char *to, pid_t *child)
+{
+	int fds[2], port = 0;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	*child = fork();
+	ck_assert_int_ge(*child, 0);
+	if (*child == 0) {
+		prctl(PR_SET_NAME, "peerclient");
+		port = net_port(net_connect(to, NULL, 0));
+		if (write(fds[1], &port, sizeof(port)) != sizeof(port))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(fds[0], &port, sizeof(port)), sizeof(port));
+	close(fds[0]);
+	close(fds[1]);
+	return port;
+}
+
+/*
+ * Both ends of a connection within this host name each other: the
+ * server side its client's cookie and processes, the client its server
+ * side's, an IPv4 client and its v4-mapped server side too; a listener
+ * has no peer. The table says "<- comm(pid)" on both.
+ */
+START_TEST(both_ends_of_a_local_connection)
+{
+	int l = net_listen("127.0.0.1:8101", 4, 0, NULL), port;
+	char a[64], b[64], want[96], *out, *err;
+	json_t *doc, *srv, *cli;
+	struct world w;
+	pid_t child;
+
+	world_build(&w);
+	port = peer_client("127.0.0.1:8101", &child);
+	net_accept(l);
+	doc = list_fresh(NULL);
+	srv = sock_of(doc, "127.0.0.1:8101", ep(a, "127.0.0.1", port));
+	cli = sock_of(doc, ep(b, "127.0.0.1", port), "127.0.0.1:8101");
+	ck_assert(peer_is(srv, cli, child));
+	ck_assert(peer_is(cli, srv, getpid()));
+	ck_assert_ptr_null(json_object_get(
+		sock_of(doc, "127.0.0.1:8101", "0.0.0.0:0"), "peer"));
+	srv = sock_of(doc, "::ffff:127.0.0.1:8083",
+		      ep(a, "::ffff:127.0.0.1", w.c8083v4));
+	cli = sock_of(doc, ep(b, "127.0.0.1", w.c8083v4), "127.0.0.1:8083");
+	ck_assert(peer_is(srv, cli, getpid()));
+	ck_assert(peer_is(cli, srv, getpid()));
+	json_decref(doc);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "-H", "sport = :8101", NULL }, &out,
+			&err),
+		0);
+	snprintf(want, sizeof(want), " <- peerclient(%d)\n", (int)child);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "-H", "dport = :8101", NULL }, &out,
+			&err),
+		0);
+	/* (sockwatchctl too, which inherits the test's sockets) */
+	snprintf(want, sizeof(want), " <- sockwatch-tests(%d)", (int)getpid());
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	free(out);
+	free(err);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+END_TEST
+
 /* -e prints each socket's cookie as ss -e does: the same set of sk: */
 START_TEST(extended_names_each_socket_as_ss_does)
 {
@@ -1229,6 +1473,9 @@ Suite *live_suite(void)
 	tcase_add_test(tc, ss_options_match_ss);
 	tcase_add_test(tc, unknown_names_warn_but_answer);
 	tcase_add_test(tc, local_is_what_a_listener_here_serves);
+	tcase_add_test(tc, listeners_written_as_ss_writes_them);
+	tcase_add_test(tc, queues_and_live_connections_told);
+	tcase_add_test(tc, both_ends_of_a_local_connection);
 	tcase_add_test(tc, extended_names_each_socket_as_ss_does);
 	tcase_add_test(tc, own_terms);
 	tcase_add_test(tc, views_of_the_table);
