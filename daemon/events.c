@@ -374,7 +374,15 @@ static void ev_group(struct ev_buf *b, const struct picture *p,
 
 	b->e.gprocs = b->gprocs;
 	b->e.ngprocs = 0;
-	b->e.group_local = g != GROUP_NONE && p->groups[g].local;
+	/* a group the picture has not seen: by the rule that marks them */
+	if (!p)
+		b->e.group_local = 0;
+	else if (g != GROUP_NONE)
+		b->e.group_local = p->groups[g].local;
+	else
+		b->e.group_local = b->e.group.role == GROUP_OUTBOUND &&
+				   group_reaches_here(p->recs, p->order,
+						      p->groups, p->ngroups, r);
 	if (!p) {
 		memset(&b->e.group, 0, sizeof(b->e.group));
 		b->e.group.role =

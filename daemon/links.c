@@ -118,7 +118,8 @@ void links_addrs(struct links *l, struct group_hosts *h)
 	nl_cache_foreach(l->addrs, links_add_addr, l);
 	if (l->addr_oom)
 		return; /* not known, rather than known in part */
-	qsort(l->addr, l->naddr, 16, links_addr_cmp);
+	if (l->naddr)
+		qsort(l->addr, l->naddr, 16, links_addr_cmp);
 	h->addr = (const uint8_t(*)[16])l->addr;
 	h->n = l->naddr;
 }

@@ -419,16 +419,6 @@ static uint32_t conn_find(const struct sock_rec *recs, const uint32_t *order,
 	return GROUP_NONE;
 }
 
-/* Looks for the accepted socket whose 4-tuple mirrors r in listen group g. */
-static int gb_has_peer(const struct gb *b, const uint32_t *order,
-		       const struct sockgroup *g, const struct sock_rec *r)
-{
-	struct sock_rec key;
-
-	rec_mirror(&key, r);
-	return conn_find(b->recs, order, g, &key) != GROUP_NONE;
-}
-
 /*
  * Moves a record between IPv4 and the v4-mapped IPv6 form, so that a
  * client of one family finds a listener of the other. Returns 0 when
@@ -466,29 +456,31 @@ static int addr_is_loopback(uint8_t family, const uint8_t *a)
 }
 
 /*
- * The listen groups of (proto, family, port), whatever their address and
- * device: the groups are sorted, so they stand together. Sets [*lo, *hi).
+ * The listen groups of (r's proto, r's family, port) among n sorted
+ * groups, whatever their address and device: sorted, they stand
+ * together. Sets [*lo, *hi).
  */
-static void gb_listen_range(const struct gb *b, const struct sock_rec *r,
-			    uint16_t port, size_t *lo, size_t *hi)
+static void listen_range(const struct sockgroup *groups, size_t n,
+			 const struct sock_rec *r, uint16_t port, size_t *lo,
+			 size_t *hi)
 {
 	struct endpoint key;
-	size_t l = 0, h = b->ngroups;
+	size_t l = 0, h = n;
 
 	ep_set(&key, GROUP_LISTEN, r, NULL, port, 0);
 	while (l < h) { /* the first group not before key */
 		size_t mid = l + (h - l) / 2;
 
-		if (ep_cmp(&b->groups[mid].ep, &key) < 0)
+		if (ep_cmp(&groups[mid].ep, &key) < 0)
 			l = mid + 1;
 		else
 			h = mid;
 	}
 	*lo = *hi = l;
-	while (*hi < b->ngroups && b->groups[*hi].ep.role == GROUP_LISTEN &&
-	       b->groups[*hi].ep.proto == r->proto &&
-	       b->groups[*hi].ep.family == r->family &&
-	       b->groups[*hi].ep.port == port)
+	while (*hi < n && groups[*hi].ep.role == GROUP_LISTEN &&
+	       groups[*hi].ep.proto == r->proto &&
+	       groups[*hi].ep.family == r->family &&
+	       groups[*hi].ep.port == port)
 		(*hi)++;
 }
 
@@ -498,16 +490,29 @@ static int addr_cmp16(const void *a, const void *b)
 }
 
 /*
+ * What the local rule reads: the groups, sorted, with their members, and
+ * the host's addresses (NULL: not known).
+ */
+struct gview {
+	const struct sock_rec *recs;
+	const uint32_t *order;
+	const struct sockgroup *groups;
+	size_t n;
+	const struct group_hosts *hosts;
+};
+
+/*
  * Whether addr is this host's: a loopback address, or one of its
  * interfaces' when they are known.
  */
-static int gb_host_addr(const struct gb *b, uint8_t family, const uint8_t *a)
+static int host_addr(const struct group_hosts *hosts, uint8_t family,
+		     const uint8_t *a)
 {
 	uint8_t key[16];
 
 	if (addr_is_loopback(family, a))
 		return 1;
-	if (!b->hosts || !b->hosts->n)
+	if (!hosts || !hosts->n)
 		return 0;
 	if (family == AF_INET) {
 		memcpy(key, v4mapped, 12);
@@ -515,37 +520,44 @@ static int gb_host_addr(const struct gb *b, uint8_t family, const uint8_t *a)
 	} else {
 		memcpy(key, a, 16);
 	}
-	return bsearch(key, b->hosts->addr, b->hosts->n, 16, addr_cmp16) !=
-	       NULL;
+	return bsearch(key, hosts->addr, hosts->n, 16, addr_cmp16) != NULL;
 }
 
 /*
  * Whether a listener of this host serves r's remote end, whatever the
  * state of r: one bound to exactly that address (only a host's own can
  * be bound, and a device's listener counts too), or a wildcard one when
- * the address is the host's. When the host's addresses are not known (a
- * recording read elsewhere), a TCP listener's connection mirroring r
- * says so too; a UDP server keeps no socket per peer.
+ * the address is the host's. A TCP listener's connection mirroring r
+ * says it is, whether the host's addresses are known or not (one added
+ * since they were read); a UDP server keeps no socket per peer.
  */
-static int gb_served_here(const struct gb *b, const uint32_t *order,
-			  const struct sock_rec *r)
+static int served_here(const struct gview *v, const struct sock_rec *r)
 {
 	static const uint8_t any[16];
+	struct sock_rec key;
 	size_t lo, hi;
 
-	gb_listen_range(b, r, r->rport, &lo, &hi);
+	rec_mirror(&key, r);
+	listen_range(v->groups, v->n, r, r->rport, &lo, &hi);
 	for (; lo < hi; lo++) {
-		const struct sockgroup *l = &b->groups[lo];
+		const struct sockgroup *l = &v->groups[lo];
 		int exact = memcmp(l->ep.addr, r->raddr, 16) == 0;
 
 		if ((!exact && memcmp(l->ep.addr, any, 16) != 0) ||
 		    !group_serves(l, r->family, r->raddr))
 			continue;
-		if (exact || gb_host_addr(b, r->family, r->raddr) ||
-		    (r->proto == IPPROTO_TCP && gb_has_peer(b, order, l, r)))
+		if (exact || host_addr(v->hosts, r->family, r->raddr) ||
+		    (r->proto == IPPROTO_TCP &&
+		     conn_find(v->recs, v->order, l, &key) != GROUP_NONE))
 			return 1;
 	}
 	return 0;
+}
+
+/* served_here, for r as it is or in the other family (v4-mapped). */
+static int reaches_here(const struct gview *v, struct sock_rec r)
+{
+	return served_here(v, &r) || (rec_remap(&r) && served_here(v, &r));
 }
 
 /*
@@ -556,18 +568,17 @@ static int gb_served_here(const struct gb *b, const uint32_t *order,
 static void gb_mark_local(struct gb *b, const uint32_t *order,
 			  struct sockgroup *g)
 {
+	const struct gview v = { b->recs, order, b->groups, b->ngroups,
+				 b->hosts };
 	uint32_t i;
 
 	for (i = 0; i < g->nconn && !g->local; i++) {
-		struct sock_rec r = b->recs[order[g->first + i]];
+		const struct sock_rec *r = &b->recs[order[g->first + i]];
 
-		if (!port_listening(b, r.proto, r.rport))
+		if (!port_listening(b, r->proto, r->rport))
 			return; /* no listener on that port at all */
-		g->local = (uint8_t)gb_served_here(b, order, &r);
-		/* A client of one family, a listener of the other. */
-		if (!g->local && rec_remap(&r))
-			g->local = (uint8_t)gb_served_here(b, order, &r);
-		if (r.proto == IPPROTO_UDP)
+		g->local = (uint8_t)reaches_here(&v, *r);
+		if (r->proto == IPPROTO_UDP)
 			return; /* no mirror to look for */
 	}
 }
@@ -668,11 +679,45 @@ uint32_t group_place(const struct sockgroup *groups, size_t n,
 	return group_find(groups, n, ep);
 }
 
+/*
+ * The socket with key's 4-tuple: a connection of a listen group of its
+ * local port (any address, any device: a device's listener keeps its
+ * own), or of the outbound group of its remote end.
+ */
+static uint32_t peer_find(const struct sock_rec *recs, const uint32_t *order,
+			  const struct sockgroup *groups, size_t n,
+			  struct sock_rec *key)
+{
+	struct endpoint ep;
+	size_t lo, hi;
+	uint32_t g;
+
+	listen_range(groups, n, key, key->lport, &lo, &hi);
+	for (; lo < hi; lo++) {
+		uint32_t m = conn_find(recs, order, &groups[lo], key);
+
+		if (m != GROUP_NONE)
+			return m;
+	}
+	ep_set(&ep, GROUP_OUTBOUND, key, key->raddr, key->rport, 0);
+	g = group_find(groups, n, &ep);
+	return g == GROUP_NONE ? GROUP_NONE
+			       : conn_find(recs, order, &groups[g], key);
+}
+
+int group_reaches_here(const struct sock_rec *recs, const uint32_t *order,
+		       const struct sockgroup *groups, size_t n,
+		       const struct sock_rec *r)
+{
+	const struct gview v = { recs, order, groups, n, NULL };
+
+	return !rec_remote_unset(r) && reaches_here(&v, *r);
+}
+
 uint32_t group_peer(const struct sock_rec *recs, const uint32_t *order,
 		    const struct sockgroup *groups, size_t n, uint32_t i)
 {
 	struct sock_rec key;
-	struct endpoint ep;
 	int form;
 
 	if (recs[i].proto != IPPROTO_TCP || rec_is_listener(&recs[i]) ||
@@ -681,10 +726,8 @@ uint32_t group_peer(const struct sock_rec *recs, const uint32_t *order,
 	rec_mirror(&key, &recs[i]);
 	/* as it is, then in the other family: v4-mapped on one side */
 	for (form = 0; form < 2; form++) {
-		uint32_t g = group_place(groups, n, &key, &ep), m;
+		uint32_t m = peer_find(recs, order, groups, n, &key);
 
-		m = g == GROUP_NONE ? GROUP_NONE
-				    : conn_find(recs, order, &groups[g], &key);
 		if (m != GROUP_NONE && m != i)
 			return m;
 		if (!rec_remap(&key))

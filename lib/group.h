@@ -98,6 +98,16 @@ uint32_t group_place(const struct sockgroup *groups, size_t n,
 		     const struct sock_rec *r, struct endpoint *ep);
 
 /*
+ * Whether a listener among the n groups of a picture (recs, order) serves
+ * r's remote end, as group_build marks an outbound group local, the
+ * host's addresses not known: for a socket whose group the picture has
+ * not seen.
+ */
+int group_reaches_here(const struct sock_rec *recs, const uint32_t *order,
+		       const struct sockgroup *groups, size_t n,
+		       const struct sock_rec *r);
+
+/*
  * The other end of TCP connection i, when it is a socket of the same
  * picture (recs, order and its n groups): the record whose 4-tuple
  * mirrors i's, an IPv4 end finding a v4-mapped one too; GROUP_NONE for

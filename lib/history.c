@@ -207,6 +207,8 @@ static void history_fill(struct history_entry *e, const struct event *ev)
 	e->family = r->family;
 	if (ev->group.role == GROUP_OUTBOUND)
 		e->flags |= HISTORY_F_OUTBOUND;
+	if (ev->group_local)
+		e->flags |= HISTORY_F_LOCAL;
 	else if (memcmp(ev->group.addr, r->laddr, sizeof(r->laddr)) != 0)
 		e->flags |= HISTORY_F_WILD;
 	if (ev->has_tcp) {
@@ -285,6 +287,7 @@ void history_event(const struct history *h, const struct history_entry *e,
 	memcpy(ev->rec.laddr, e->laddr, sizeof(e->laddr));
 	memcpy(ev->rec.raddr, e->raddr, sizeof(e->raddr));
 	history_group(e, &ev->group);
+	ev->group_local = (e->flags & HISTORY_F_LOCAL) != 0;
 	ev->has_tcp = (e->flags & HISTORY_F_TCP) != 0;
 	ev->tcp.bytes_acked = e->bytes_acked;
 	ev->tcp.bytes_received = e->bytes_received;

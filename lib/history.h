@@ -19,6 +19,7 @@
 #define HISTORY_F_OUTBOUND 0x01 /* in an outbound group */
 #define HISTORY_F_WILD 0x02	/* served by a wildcard listener */
 #define HISTORY_F_TCP 0x04	/* the kernel's tcp_info counters are in */
+#define HISTORY_F_LOCAL 0x08	/* an outbound group a listener here serves */
 
 /* One closed connection: 112 bytes. */
 struct history_entry {

@@ -43,8 +43,9 @@ struct query {
 	size_t groups;		       /* groups something passed in */
 	struct encode_sum by_proto[2]; /* the summary's: TCP, UDP */
 	struct encode_totals totals;
-	/* the TCP ports local outbound groups reach: whose server sides */
-	uint8_t local_ports[65536 / 8]; /* may have a peer in the picture */
+	/* the TCP ports local outbound groups reach, sorted: the server */
+	uint16_t *lports; /* sides of only those may have a peer here */
+	size_t nlports;
 };
 
 static unsigned env_group(const void *ctx, size_t i)
@@ -83,18 +84,35 @@ static size_t env_procs(const void *ctx, size_t i, struct filter_proc *out,
 	return got;
 }
 
-static void query_local_ports(struct query *q)
+static int port_cmp(const void *a, const void *b)
 {
-	size_t i;
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* q->lports: a few ports on most hosts; -1 when out of memory. */
+static int query_local_ports(struct query *q)
+{
+	size_t i, cap = 0, k;
 
 	for (i = 0; i < q->p->ngroups; i++) {
-		const struct endpoint *ep = &q->p->groups[i].ep;
+		const struct sockgroup *g = &q->p->groups[i];
 
-		if (ep->role == GROUP_OUTBOUND && q->p->groups[i].local &&
-		    ep->proto == IPPROTO_TCP)
-			q->local_ports[ep->port >> 3] |=
-				(uint8_t)(1u << (ep->port & 7));
+		if (g->ep.role != GROUP_OUTBOUND || !g->local ||
+		    g->ep.proto != IPPROTO_TCP)
+			continue;
+		if (grow(&q->lports, &cap, q->nlports, sizeof(*q->lports), 8) <
+		    0)
+			return -1;
+		q->lports[q->nlports++] = g->ep.port;
 	}
+	if (!q->nlports)
+		return 0;
+	qsort(q->lports, q->nlports, sizeof(*q->lports), port_cmp);
+	for (i = k = 1; i < q->nlports; i++)
+		if (q->lports[i] != q->lports[k - 1])
+			q->lports[k++] = q->lports[i];
+	q->nlports = k;
+	return 0;
 }
 
 /*
@@ -106,11 +124,14 @@ static uint32_t query_peer(const struct query *q, const struct sockgroup *gr,
 			   uint32_t rec, const struct sock_rec *r)
 {
 	const struct picture *p = q->p;
-	uint16_t port = r->lport;
+	int reached =
+		gr->ep.role == GROUP_OUTBOUND
+			? gr->local
+			: q->nlports &&
+				  bsearch(&r->lport, q->lports, q->nlports,
+					  sizeof(*q->lports), port_cmp) != NULL;
 
-	if (gr->ep.role == GROUP_OUTBOUND
-		    ? !gr->local
-		    : !(q->local_ports[port >> 3] & (1u << (port & 7))))
+	if (!reached)
 		return GROUP_NONE;
 	return group_peer(p->recs, p->order, p->groups, p->ngroups, rec);
 }
@@ -123,7 +144,10 @@ struct query *query_new(const struct picture *p, const struct query_opts *o)
 		return NULL;
 	q->p = p;
 	q->o = *o;
-	query_local_ports(q);
+	if (query_local_ports(q) < 0) {
+		query_free(q);
+		return NULL;
+	}
 	return q;
 }
 
@@ -132,7 +156,7 @@ size_t query_memory(const struct query *q)
 	if (!q)
 		return 0;
 	return sizeof(*q) + q->passcap * sizeof(*q->pass) +
-	       q->liscap * sizeof(*q->lis);
+	       q->liscap * sizeof(*q->lis) + q->nlports * sizeof(*q->lports);
 }
 
 void query_free(struct query *q)
@@ -141,6 +165,7 @@ void query_free(struct query *q)
 		return;
 	free(q->pass);
 	free(q->lis);
+	free(q->lports);
 	free(q);
 }
 

@@ -662,6 +662,14 @@ START_TEST(history_is_bounded_grouped_and_filtered)
 	ck_assert_int_eq(closed_in(h, "outbound", 7408), 5);
 	json_decref(h);
 
+	/* clients of a listener here, though no picture saw their group */
+	h = history(",\"filter\":\"local and dport = :7407\"");
+	ck_assert_int_eq(closed_in(h, "outbound", 7407), 30);
+	json_decref(h);
+	h = history(",\"filter\":\"not local and dport = :7407\"");
+	ck_assert_int_eq(closed_in(h, "outbound", 7407), -1);
+	json_decref(h);
+
 	h = history(",\"filter\":\"dport = :7407\"");
 	ck_assert_int_eq(closed_in(h, "outbound", 7407), 30);
 	ck_assert_int_eq(closed_in(h, "listen", 7407), -1);

@@ -474,7 +474,7 @@ END_TEST
 START_TEST(peers_are_the_mirrored_ends)
 {
 	struct host h = { 0 };
-	size_t lis, srv, cli, srv6, cli4, far, tw;
+	size_t lis, srv, cli, srv6, cli4, far, tw, dsrv, dcli;
 
 	lis = add(&h, "tcp", "listen", "0.0.0.0:80", "0.0.0.0:0", 0);
 	srv = add(&h, "tcp", "established", "127.0.0.1:80", "127.0.0.1:5000",
@@ -489,7 +489,18 @@ START_TEST(peers_are_the_mirrored_ends)
 		   0);
 	far = add(&h, "tcp", "established", "10.0.0.1:7000", "192.0.2.1:80", 0);
 	tw = add(&h, "tcp", "time-wait", "127.0.0.1:5002", "127.0.0.1:80", 0);
+	add(&h, "tcp", "listen", "0.0.0.0:9000", "0.0.0.0:0", 1);
+	dsrv = add(&h, "tcp", "established", "127.0.0.1:9000", "127.0.0.1:5003",
+		   1);
+	dcli = add(&h, "tcp", "established", "127.0.0.1:5003", "127.0.0.1:9000",
+		   0);
 	build(&h);
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)dcli),
+			  dsrv); /* under the device's listener */
+	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
+				     (uint32_t)dsrv),
+			  dcli);
 	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
 				     (uint32_t)srv),
 			  cli);
