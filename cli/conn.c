@@ -5,6 +5,7 @@
 #include <err.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +20,37 @@
 /* A --fresh poll of a million sockets takes seconds; a dead daemon, forever. */
 #define CONN_TIMEOUT_S 60
 
-/* Whether this user is in gid by the group database, though not now. */
+/* Whether gid is among the n groups of list. */
+static int conn_gid_in(gid_t gid, const gid_t *list, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether this user is in gid by the group database but this process is
+ * not: added to the group after logging in.
+ */
 static int conn_joined_since_login(gid_t gid)
 {
 	const struct passwd *pw = getpwuid(getuid());
-	gid_t groups[256];
-	int n = 256, i;
+	gid_t now[NGROUPS_MAX], *db;
+	int n = getgroups(NGROUPS_MAX, now), m = 0, in;
 
-	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+	if (!pw || n < 0 || getegid() == gid || conn_gid_in(gid, now, n))
 		return 0;
-	for (i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return 1;
-	return 0;
+	getgrouplist(pw->pw_name, pw->pw_gid, NULL, &m); /* m: how many */
+	db = calloc((size_t)m + 1, sizeof(*db));
+	if (!db)
+		return 0;
+	in = getgrouplist(pw->pw_name, pw->pw_gid, db, &m) >= 0 &&
+	     conn_gid_in(gid, db, m);
+	free(db);
+	return in;
 }
 
 /*

@@ -395,7 +395,7 @@ static char *view_filter(const struct opts *o)
 	if (!*pre && !*post)
 		return user;
 	if (asprintf(&f, "%s%s%s", pre, user ? user : "",
-		     user ? post : post + 1) < 0)
+		     user || !*post ? post : post + 1) < 0)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
 	free(user);
 	return f;

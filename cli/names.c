@@ -212,7 +212,8 @@ static int is_op(const char *tok, enum want want)
 	static const char *const ops[] = { "=",	 "==", "eq", "!=", "ne",
 					   ">",	 "gt", "<",  "lt", ">=",
 					   "ge", "<=", "le" };
-	size_t i, n = want == W_HOST ? 3 : want == W_PORT ? 13 : 5;
+	/* the daemon takes = alone after src, dst, user, unit and proc */
+	size_t i, n = want == W_PORT ? 13 : want == W_DEV ? 5 : 3;
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(tok, ops[i]))

@@ -324,8 +324,13 @@ static void rd_js_endpoint_field(struct rd_js *r, int k, void *obj)
 static void rd_js_endpoint(struct rd_js *r, struct rd_endpoint *ep, int nkeys)
 {
 	static const char *const keys[] = { "addr", "port", "family", "dev" };
+	/* a member's device and v6only are the socket's, read apart */
+	const char *dev = nkeys < 4 ? ep->dev : NULL;
+	int dual = nkeys < 4 && ep->dual_stack;
 
 	memset(ep, 0, sizeof(*ep));
+	ep->dev = dev;
+	ep->dual_stack = dual;
 	rd_js_fields(r, keys, nkeys, (1u << nkeys) - 1, 0, rd_js_endpoint_field,
 		     ep);
 }

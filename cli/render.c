@@ -65,8 +65,9 @@ static const char *paint(const char *word, char *buf, size_t size)
 }
 
 /*
- * A listener's word by its accept queue: red when full (the kernel drops
- * what comes next), yellow when connections wait in it, else as paint().
+ * A listener's word by its accept queue: red when full, past its backlog
+ * (sk_acceptq_is_full: the kernel drops the next SYN or ACK), yellow when
+ * connections wait in it, else as paint().
  */
 static const char *paint_queue(const char *word, long long len, long long max,
 			       char *buf, size_t size)
@@ -74,7 +75,7 @@ static const char *paint_queue(const char *word, long long len, long long max,
 	int code = 0;
 
 	if (len > 0)
-		code = len >= max ? 31 : 33;
+		code = len > max ? 31 : 33;
 	if (!style.color || !code)
 		return paint(word, buf, size);
 	snprintf(buf, size, "\033[%dm%s\033[0m", code, word);

@@ -11,11 +11,15 @@ _sockwatchctl_picture()
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		list | status | record | events | history) break ;;
-		-s | --socket) sock=(--socket "${words[i + 1]}") ;;
-		--socket=*) sock=("${words[i]}") ;;
+		-s | --socket)
+			# --socket=PATH comes split at the "=", as --socket = PATH
+			[[ ${words[i + 1]} == = ]] && ((i++))
+			sock=(--socket "${words[i + 1]}")
+			;;
 		esac
 	done
-	sockwatchctl "${sock[@]}" list --json 2>/dev/null |
+	# a busy daemon must not hold the shell: two seconds at most
+	timeout 2 sockwatchctl "${sock[@]}" list --json 2>/dev/null |
 		grep -o "\"$key\":\"[^\"\\\\]*\"" | cut -d'"' -f4 | sort -u
 }
 
@@ -46,6 +50,14 @@ _sockwatchctl()
 		cword=$COMP_CWORD
 	}
 
+	# bash splits --color=al at the "=" (COMP_WORDBREAKS): the option
+	# is then the word before the "=", and the value what follows it
+	if [[ $cur == = ]]; then
+		prev=${words[cword - 1]} cur=
+	elif [[ $prev == = ]] && ((cword >= 2)); then
+		prev=${words[cword - 2]}
+	fi
+
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -54,8 +66,13 @@ _sockwatchctl()
 		esac
 	done
 
-	local ops='= != > < >= <='
+	# words, not > and <, which the shell would take as redirections
+	local ops='= != gt lt ge le'
 	case $prev in
+	--color)
+		COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+		return
+		;;
 	-s)
 		# before the command the socket; after it, ss's summary
 		[[ -z $cmd ]] && COMPREPLY=($(compgen -f -- "$cur")) && return
@@ -117,7 +134,7 @@ _sockwatchctl()
 		;;
 	esac
 	# a value after an operator: the word before it says of what
-	if ((cword >= 2)) && [[ " $ops == eq ne gt lt ge le " == *" $prev "* ]]
+	if ((cword >= 2)) && [[ " $ops == eq ne " == *" $prev "* ]]
 	then
 		case ${words[cword - 2]} in
 		sport | dport | dev)
@@ -129,16 +146,11 @@ _sockwatchctl()
 		esac
 	fi
 
-	if [[ $cur == --color=* ]]; then
-		COMPREPLY=($(compgen -W '--color=auto --color=always --color=never' \
-			-- "$cur"))
-		return
-	fi
 	if [[ $cur == -* ]]; then
 		local opts='--socket --socket-owner -h --help -V --version'
 		local which='-t --tcp -u --udp -4 --ipv4 -6 --ipv6 -l --listening
 			-a --all --outbound -n --numeric -p --processes -r --resolve
-			--color --color='
+			--color'
 		case $cmd in
 		list) opts+=" $which -j --json --jsonl --pretty -f --fresh
 			-c --counts -s --summary -e --extended --sort --top
@@ -151,7 +163,6 @@ _sockwatchctl()
 		'') opts+=' -s' ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-		[[ ${COMPREPLY[*]} == --color= ]] && compopt -o nospace 2>/dev/null
 		return
 	fi
 	if [[ -z $cmd ]]; then
