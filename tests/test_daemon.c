@@ -61,15 +61,21 @@ static void expect_record(const char *line, const char *type, const char *code)
 	json_decref(o);
 }
 
+/* Whether the daemon runs under a wrapper (valgrind): slower, fatter. */
+static int wrapped(void)
+{
+	const char *w = getenv("SOCKWATCH_DAEMON_WRAPPER");
+
+	return w && *w;
+}
+
 /*
  * How long a reader waits for a line: under valgrind a server behind a
  * hundred stalled readers once took longer than 10 s for one.
  */
 static int line_wait_ms(void)
 {
-	const char *w = getenv("SOCKWATCH_DAEMON_WRAPPER");
-
-	return w && *w ? 60000 : 10000;
+	return wrapped() ? 60000 : 10000;
 }
 
 /*
@@ -636,12 +642,10 @@ END_TEST
  */
 static uint64_t slow(uint64_t ms)
 {
-	const char *w = getenv("SOCKWATCH_DAEMON_WRAPPER");
-
 #if defined(__SANITIZE_ADDRESS__)
 	ms *= 4;
 #endif
-	return w && *w ? ms * 20 : ms;
+	return wrapped() ? ms * 20 : ms;
 }
 
 /*
@@ -650,8 +654,7 @@ static uint64_t slow(uint64_t ms)
  */
 static long mem_factor(void)
 {
-	const char *w = getenv("SOCKWATCH_DAEMON_WRAPPER");
-	long f = w && *w ? 2 : 1;
+	long f = wrapped() ? 2 : 1;
 
 #if defined(__SANITIZE_ADDRESS__)
 	f = 2;
@@ -777,9 +780,7 @@ START_TEST(long_filters_keep_nobody_waiting)
 	 * 8 to 10 s here, so a line may take a minute, not 10 s.
 	 */
 	for (i = 0; i < 20; i++) {
-		const char *w = getenv("SOCKWATCH_DAEMON_WRAPPER");
-
-		if (!w || !*w)
+		if (!wrapped())
 			read_listing_within(fds[i], 60000);
 		close(fds[i]);
 	}
@@ -1008,8 +1009,14 @@ START_TEST(clients_vanishing_mid_answer_cost_nothing)
 		}
 	}
 	rss_end = rss_kib(pid);
-	ck_assert_msg(rss_end - rss_mid < 8192, "RSS grew %ld KiB",
-		      rss_end - rss_mid);
+	/*
+	 * Under valgrind, freed blocks wait in its quarantine (--freelist-vol,
+	 * 20,000,000 bytes) before they are used again: RSS grows by that
+	 * much with no leak (0 to 100 KiB at full speed, 3 to 8 MiB there,
+	 * by the size of the listings), and its leak check is what counts.
+	 */
+	ck_assert_msg(rss_end - rss_mid < 8192 + (wrapped() ? 19532 : 0),
+		      "RSS grew %ld KiB", rss_end - rss_mid);
 	polls = status_num(sock_path, "polls");
 	usleep(350000); /* three intervals: the timer still runs */
 	ck_assert_int_ge(status_num(sock_path, "polls"), polls + 2);
@@ -1945,8 +1952,7 @@ Suite *daemon_suite(void)
 	tcase_set_timeout(policy, 60);
 	tcase_add_test(policy, others_see_sockets_but_only_their_own_processes);
 	tcase_add_test(policy, one_user_holds_a_bounded_number_of_connections);
-	if (!getenv("SOCKWATCH_DAEMON_WRAPPER") ||
-	    !*getenv("SOCKWATCH_DAEMON_WRAPPER"))
+	if (!wrapped())
 		tcase_add_test(policy, others_fresh_asks_wait_for_the_budget);
 	else
 		/* each poll takes a second there: no rate to tell apart */
