@@ -779,7 +779,11 @@ START_TEST(sockwatchctl_follows_events)
 		_exit(127);
 	}
 	close(p[1]);
-	usleep(300000);
+	/* subscribed: under valgrind that takes longer than a fixed wait */
+	end = now_ms() + 30000;
+	while (status_num(sock_path, "subscribers") < 1 && now_ms() < end)
+		usleep(50000);
+	ck_assert_int_ge(status_num(sock_path, "subscribers"), 1);
 	churn_done(churn(l, 7410, 2, 100));
 	end = now_ms() + 5000;
 	buf[0] = '\0';
