@@ -87,8 +87,7 @@ static void render_queue(long long len, long long max, FILE *out)
 	char text[64], buf[80];
 
 	snprintf(text, sizeof(text), "queue %lld/%lld", len, max);
-	fprintf(out, "  %s",
-		len > 0 ? paint_queue(text, len, max, buf, sizeof(buf)) : text);
+	fprintf(out, "  %s", paint_queue(text, len, max, buf, sizeof(buf)));
 }
 
 /* -r: the service's name for a port, the host's for an address. */

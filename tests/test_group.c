@@ -470,6 +470,13 @@ START_TEST(local_when_a_listener_here_serves_the_far_end)
 }
 END_TEST
 
+/* The other end of record idx of h, as group_peer finds it. */
+static uint32_t peer_of(const struct host *h, size_t idx)
+{
+	return group_peer(h->r, h->g.order, h->g.groups, h->g.ngroups,
+			  (uint32_t)idx);
+}
+
 /* Each end of a connection within the host finds the other, and only it. */
 START_TEST(peers_are_the_mirrored_ends)
 {
@@ -495,32 +502,16 @@ START_TEST(peers_are_the_mirrored_ends)
 	dcli = add(&h, "tcp", "established", "127.0.0.1:5003", "127.0.0.1:9000",
 		   0);
 	build(&h);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)dcli),
+	ck_assert_uint_eq(peer_of(&h, dcli),
 			  dsrv); /* under the device's listener */
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)dsrv),
-			  dcli);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)srv),
-			  cli);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)cli),
-			  srv);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)srv6),
-			  cli4);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)cli4),
-			  srv6);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)lis),
-			  GROUP_NONE);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)far),
-			  GROUP_NONE);
-	ck_assert_uint_eq(group_peer(h.r, h.g.order, h.g.groups, h.g.ngroups,
-				     (uint32_t)tw),
+	ck_assert_uint_eq(peer_of(&h, dsrv), dcli);
+	ck_assert_uint_eq(peer_of(&h, srv), cli);
+	ck_assert_uint_eq(peer_of(&h, cli), srv);
+	ck_assert_uint_eq(peer_of(&h, srv6), cli4);
+	ck_assert_uint_eq(peer_of(&h, cli4), srv6);
+	ck_assert_uint_eq(peer_of(&h, lis), GROUP_NONE);
+	ck_assert_uint_eq(peer_of(&h, far), GROUP_NONE);
+	ck_assert_uint_eq(peer_of(&h, tw),
 			  GROUP_NONE); /* the server side is gone */
 	teardown_host(&h);
 }
