@@ -683,11 +683,17 @@ START_TEST(stalled_listings_hold_bounded_memory)
 		"{\"v\":1,\"cmd\":\"list\",\"filter\":\"sport = :7000\"}\n";
 	int fds[100], i, small = 4096;
 	long server, before, after;
+	char timeout[24];
 	pid_t pid;
 
 	make_load(4000);
+	/* the readers below stall for slow(1500) before they read: under
+	 * valgrind 30 s, the default --client-timeout, which closed them */
+	snprintf(timeout, sizeof(timeout), "%llu",
+		 (unsigned long long)slow(1500) * 4);
 	pid = daemon_start(sock_path,
-			   (char *[]){ "--client-memory", "16", NULL });
+			   (char *[]){ "--client-memory", "16",
+				       "--client-timeout", timeout, NULL });
 	server = (long)status_num(sock_path, "server_pid");
 	before = rss_kib(server);
 	for (i = 0; i < 100; i++) {
