@@ -193,6 +193,11 @@ void conn_send(struct conn *c, const struct proto_request *req)
 	proto_request(&b, req);
 	if (b.oom)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
+	if (c->src.ctx) {
+		c->src.request(c->src.ctx, b.p, b.len - 1);
+		jbuf_free(&b);
+		return;
+	}
 	/* JSON's escapes count too: a filter that fits may not, escaped */
 	if (b.len - 1 > PROTO_MAX_LINE)
 		errx(EXIT_USAGE,
@@ -250,6 +255,12 @@ static ssize_t conn_fill(struct conn *c)
 	ssize_t n;
 
 	conn_room(c);
+	if (c->src.ctx) {
+		n = (ssize_t)c->src.read(c->src.ctx, c->buf + c->len,
+					 c->cap - c->len - 1);
+		c->len += (size_t)n;
+		return n;
+	}
 	iov.iov_base = c->buf + c->len;
 	iov.iov_len = c->cap - c->len - 1;
 	do {
@@ -318,7 +329,10 @@ void conn_close(struct conn *c)
 {
 	if (c->passed_fd >= 0)
 		close(c->passed_fd);
-	close(c->fd);
+	if (c->src.ctx)
+		c->src.close(c->src.ctx);
+	else
+		close(c->fd);
 	free(c->buf);
 	memset(c, 0, sizeof(*c));
 }

@@ -16,6 +16,18 @@ enum {
 	EXIT_DENIED = 4,
 };
 
+/*
+ * Where the answers come from when not from the daemon's socket (--from):
+ * request takes a request line, read gives the answer's next bytes (0 at
+ * its end), close frees ctx.
+ */
+struct conn_source {
+	void (*request)(void *ctx, const char *line, size_t len);
+	size_t (*read)(void *ctx, char *dst, size_t room);
+	void (*close)(void *ctx);
+	void *ctx; /* NULL: the socket */
+};
+
 /* A connection and its buffered reader of reply lines. */
 struct conn {
 	int fd;
@@ -25,6 +37,7 @@ struct conn {
 	size_t off; /* start of the next unread line */
 	size_t cap;
 	int passed_fd; /* a descriptor the daemon sent, -1 for none */
+	struct conn_source src;
 };
 
 /*

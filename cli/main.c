@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "names.h"
+#include "offline.h"
 #include "record.h"
 #include "listing.h"
 #include "render.h"
@@ -29,6 +30,7 @@
 struct opts {
 	const char *socket;
 	const char *socket_owner; /* --socket-owner, $SOCKWATCH_SOCKET_OWNER */
+	const char *from;	  /* --from FILE: no daemon, a file */
 	int json;
 	int jsonl;
 	int pretty;
@@ -58,6 +60,10 @@ static void usage(FILE *f, int status)
 		"an ss filter\n"
 		"                           (state listening sport = :22, "
 		"dst 10.0.0.0/8)\n"
+		"  list --from FILE [FILTER]\n"
+		"                           the same from a recording, or from "
+		"ss -D FILE's\n"
+		"                           dump, with no daemon\n"
 		"  status [--json]          what the daemon is doing\n"
 		"  record [--fresh] FILE    the picture, as it is, into FILE "
 		"(- for\n"
@@ -264,6 +270,7 @@ static const struct option cli_lopts[] = {
 	{ "resolve", no_argument, NULL, 'r' },
 	{ "color", optional_argument, NULL, 'C' },
 	{ "since", required_argument, NULL, 'W' },
+	{ "from", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -280,6 +287,9 @@ static void parse_opt(struct opts *o, int c)
 		break;
 	case 'O':
 		o->socket_owner = optarg;
+		break;
+	case 'F':
+		o->from = optarg;
 		break;
 	case 'j':
 		o->json = 1;
@@ -373,7 +383,7 @@ static int has_states(const char *filter)
 			  !strncmp(filter + skip, "excl ", 5));
 }
 
-static char *view_filter(const struct opts *o)
+static char *view_filter(const struct opts *o, const struct picture *from)
 {
 	/* As with ss, states given in the filter replace those of -l. */
 	int listening = o->listening && !has_states(o->filter);
@@ -391,7 +401,7 @@ static char *view_filter(const struct opts *o)
 		 listening == o->outbound ? ""
 		 : listening		  ? " role listen"
 					  : " role outbound");
-	user = names_expand(o->filter, o->prefer);
+	user = names_expand(o->filter, o->prefer, from);
 	if (!*pre && !*post)
 		return user;
 	if (asprintf(&f, "%s%s%s", pre, user ? user : "",
@@ -445,7 +455,8 @@ static int cmd_list(struct conn *c, const struct opts *o)
 {
 	struct proto_request req = { .cmd = PROTO_CMD_LIST,
 				     .fresh = o->fresh,
-				     .filter = view_filter(o) };
+				     .filter = view_filter(
+					     o, offline_picture(c)) };
 	int table = !o->pretty && !o->json && !o->jsonl;
 	int ret;
 
@@ -476,7 +487,7 @@ static int cmd_timeline(struct conn *c, const struct opts *o, int events)
 				   .counts = !o->table.members,
 				   .header = o->table.header,
 				   .since_ms = (uint64_t)o->since_ms };
-	char *filter = view_filter(o);
+	char *filter = view_filter(o, NULL);
 	int ret;
 
 	t.filter = filter;
@@ -536,6 +547,21 @@ static uid_t owner_uid(const char *user)
 	return (uid_t)n;
 }
 
+/* --from reads what list reads; nothing in a file is fresh or to come. */
+static void check_from(const struct opts *o, const char *cmd)
+{
+	if (!o->from)
+		return;
+	if (strcmp(cmd, "list") != 0)
+		errx(EXIT_USAGE,
+		     "--from goes with list, not %s: a file holds one "
+		     "picture, not the daemon's events, history or status",
+		     cmd);
+	if (o->fresh)
+		errx(EXIT_USAGE, "--fresh asks the daemon for a new picture; "
+				 "--from reads the one in the file");
+}
+
 static int is_command(const char *cmd)
 {
 	static const char *const cmds[] = { "list", "status", "record",
@@ -583,7 +609,11 @@ int main(int argc, char **argv)
 		     cmd);
 	if (o.since_ms && strcmp(cmd, "history") != 0)
 		errx(EXIT_USAGE, "--since goes with history, not %s", cmd);
-	conn_open(&c, o.socket, owner_uid(o.socket_owner));
+	check_from(&o, cmd);
+	if (o.from)
+		offline_open(&c, o.from);
+	else
+		conn_open(&c, o.socket, owner_uid(o.socket_owner));
 	if (strcmp(cmd, "record") == 0)
 		ret = record_save(&c, o.fresh, argv[optind]);
 	else if (strcmp(cmd, "list") == 0)

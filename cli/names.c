@@ -119,10 +119,27 @@ static void put_host(struct jbuf *b, const char *tok, int family)
 		jbuf_puts(b, port);
 }
 
-/* A device name made its index; a number, or a name unknown, as is. */
-static void put_dev(struct jbuf *b, const char *tok)
+/* The index a recording's device had, 0 when it names none so. */
+static unsigned pic_dev(const struct picture *p, const char *name)
 {
-	unsigned idx = if_nametoindex(tok);
+	size_t i;
+
+	for (i = 0; i < p->ndevs; i++) {
+		const char *s = picture_str(p, p->devs[i].name);
+
+		if (s && !strcmp(s, name))
+			return p->devs[i].ifindex;
+	}
+	return 0;
+}
+
+/*
+ * A device name made its index, this host's or the recording's; a
+ * number, or a name unknown, as is.
+ */
+static void put_dev(struct jbuf *b, const char *tok, const struct picture *from)
+{
+	unsigned idx = from ? pic_dev(from, tok) : if_nametoindex(tok);
 	char num[16];
 
 	if (!idx) {
@@ -187,15 +204,60 @@ static int host_has(enum want want, const char *name)
 	return found;
 }
 
-/*
- * A name after user, unit or proc that nothing on the host has: the
- * answer is still given (empty, for that term), with a line saying why,
- * kinder to a script than lsof's error.
- */
-static void warn_unknown(enum want want, const char *name)
+/* Whether a holder in a recording has the name: command, user, unit. */
+static int pic_has(const struct picture *p, enum want want, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < p->nprocs; i++) {
+		const struct picture_proc *pr = &p->procs[i];
+		const char *s = picture_str(p, want == W_PROC	? pr->comm
+					       : want == W_USER ? pr->user
+								: pr->unit);
+
+		if (s && (!strcmp(s, name) ||
+			  (want == W_UNIT && !strncmp(s, name, n) &&
+			   !strcmp(s + n, ".service"))))
+			return 1;
+	}
+	return want == W_USER && strspn(name, "0123456789") == n;
+}
+
+/* The same as warn_unknown, of a recording's holders. */
+static void warn_unknown_in(const struct picture *p, enum want want,
+			    const char *name)
 {
 	const char *safe = render_safe(name);
 
+	if (!p->owner_at)
+		warnx("the file names no processes (an ss -D dump, or a "
+		      "daemon run with --no-processes): \"%s\" matches "
+		      "nothing",
+		      safe);
+	else if (pic_has(p, want, name))
+		return;
+	else if (want == W_USER)
+		warnx("no process in the file is of a user \"%s\"", safe);
+	else if (want == W_UNIT)
+		warnx("no process in the file is in a unit \"%s\"", safe);
+	else
+		warnx("no process in the file is named \"%s\"", safe);
+}
+
+/*
+ * A name after user, unit or proc that nothing on the host (or in the
+ * file read instead) has: the answer is still given (empty, for that
+ * term), with a line saying why, kinder to a script than lsof's error.
+ */
+static void warn_unknown(enum want want, const char *name,
+			 const struct picture *from)
+{
+	const char *safe = render_safe(name);
+
+	if (from) {
+		warn_unknown_in(from, want, name);
+		return;
+	}
 	if (host_has(want, name))
 		return;
 	if (want == W_USER)
@@ -236,7 +298,7 @@ static enum want want_after(const char *tok)
 	return !strcmp(tok, "dev") ? W_DEV : W_NONE;
 }
 
-char *names_expand(const char *filter, int family)
+char *names_expand(const char *filter, int family, const struct picture *from)
 {
 	struct jbuf b = { 0 };
 	char *copy, *tok, *save = NULL;
@@ -260,11 +322,11 @@ char *names_expand(const char *filter, int family)
 		else if (want == W_PORT)
 			put_port(&b, tok);
 		else if (want == W_DEV)
-			put_dev(&b, tok);
+			put_dev(&b, tok, from);
 		else
 			jbuf_puts(&b, tok);
 		if (want >= W_USER)
-			warn_unknown(want, tok);
+			warn_unknown(want, tok, from);
 		want = want == W_NONE ? want_after(tok) : W_NONE;
 	}
 	jbuf_put(&b, "", 1);

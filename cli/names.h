@@ -3,6 +3,8 @@
 #ifndef SOCKWATCHCTL_NAMES_H
 #define SOCKWATCHCTL_NAMES_H
 
+#include "picture.h"
+
 /*
  * Returns filter with the names in it replaced by the numbers the daemon
  * takes, resolved here and never in the privileged daemon, whose every
@@ -14,8 +16,10 @@
  *    else UDP's), "dport = :http" -> "dport = :80";
  *  - a device after dev by its index, "dev lo" -> "dev 1".
  * NULL when filter is NULL. A name that does not resolve is left for the
- * daemon to refuse.
+ * daemon to refuse. With from, the devices and the holders that proc,
+ * user and unit may name are those of that picture (--from's file), not
+ * this host's.
  */
-char *names_expand(const char *filter, int family);
+char *names_expand(const char *filter, int family, const struct picture *from);
 
 #endif

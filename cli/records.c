@@ -47,6 +47,14 @@ static const char *rd_nullable(json_t *v, const char *type, const char *key)
 	return NULL;
 }
 
+/* Who answers, for the messages: the daemon, or --from's file. */
+static const char *rd_who = "sockwatchd";
+
+void rd_answered_by(const char *who)
+{
+	rd_who = who;
+}
+
 /*
  * Says what the daemon's error record says and exits: 2 for a filter it
  * refused (the user's mistake, like bad usage), 4 for a request it
@@ -66,7 +74,7 @@ static void rd_error(json_t *err)
 	snprintf(text, sizeof(text), "%s (%s)", msg ? msg : "no message",
 		 code ? code : "no code");
 	json_decref(err);
-	errx(status, "sockwatchd: %s", render_safe(text));
+	errx(status, "%s: %s", render_safe(rd_who), render_safe(text));
 }
 
 json_t *rd_record(const char *line, size_t len, const char *want)
@@ -120,6 +128,11 @@ static void rd_header(json_t *o, struct rd_header *h)
 				"interval_ms", &h->interval_ms, "udp_available",
 				&h->udp_available),
 		 "header", &e);
+	if (json_object_get(o, "source"))
+		rd_check(json_unpack_ex(o, &e, 0, "{s:{s:s, s:s, s?s}}",
+					"source", "file", &h->file, "format",
+					&h->format, "writer", &h->writer),
+			 "header", &e);
 }
 
 static void rd_counts(json_t *o, const char *type, struct rd_counts *c)

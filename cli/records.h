@@ -57,6 +57,9 @@ struct rd_header {
 	const char *taken_at;
 	long long generation, age_ms, scan_us, interval_ms;
 	int udp_available;
+	/* read from a file (--from): its name, "recording" or "ss-dump",
+	 * and the recording's writer; NULL from the daemon */
+	const char *file, *format, *writer;
 };
 
 /* A member, as a group of the full view carries them. */
@@ -120,6 +123,9 @@ struct rd_sink {
  * 1 on anything malformed.
  */
 void rd_listing(struct conn *c, const struct rd_sink *sink);
+
+/* Names who answers in error messages ("sockwatchd" unless told). */
+void rd_answered_by(const char *who);
 
 /*
  * Parses a reply line into a record of type want; exits 1 with the

@@ -341,12 +341,43 @@ void render_group(const struct rd_group *g, FILE *out, int members)
 		render_members(g, out);
 }
 
+/* How long ago, as a person reads it: 0.6 s, 5m03s, 2h10m. */
+static const char *render_ago(long long ms, char *buf, size_t size);
+
+/* Where a picture read from a file came from, in its header line. */
+static void render_source(const struct rd_header *h, FILE *out)
+{
+	char ago[32];
+
+	render_ago(h->age_ms, ago, sizeof(ago));
+	if (!strcmp(h->format, "ss-dump")) {
+		fprintf(out, "%s: ss -D dump (TCP only) written %s (%s ago)\n",
+			render_safe(h->file), render_safe(h->taken_at), ago);
+		return;
+	}
+	fprintf(out,
+		"%s: recording of %s by %s, picture %lld taken %s (%s "
+		"ago) in %.1f ms%s\n",
+		render_safe(h->file), render_safe(h->host),
+		h->writer && *h->writer ? render_safe(h->writer)
+					: "an older sockwatchd",
+		h->generation, render_safe(h->taken_at), ago,
+		(double)h->scan_us / 1000.0,
+		h->udp_available ? "" : "; UDP unavailable (no udp_diag)");
+}
+
 void render_header(const struct rd_header *h, FILE *out, int members)
 {
-	fprintf(out, "%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n",
-		render_safe(h->host), h->generation, render_safe(h->taken_at),
-		(double)h->age_ms / 1000.0, (double)h->scan_us / 1000.0,
-		h->udp_available ? "" : "; UDP unavailable (no udp_diag)");
+	if (h->file)
+		render_source(h, out);
+	else
+		fprintf(out,
+			"%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n",
+			render_safe(h->host), h->generation,
+			render_safe(h->taken_at), (double)h->age_ms / 1000.0,
+			(double)h->scan_us / 1000.0,
+			h->udp_available ? ""
+					 : "; UDP unavailable (no udp_diag)");
 	if (members)
 		fprintf(out, "     %-11s %-*s %-*s %s\n", "State", ADDR_W,
 			"Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
@@ -421,6 +452,18 @@ static const char *render_duration(long long ms, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%lldh%02lldm", ms / 3600000,
 			 ms / 60000 % 60);
+	return buf;
+}
+
+static const char *render_ago(long long ms, char *buf, size_t size)
+{
+	if (ms < 60000)
+		snprintf(buf, size, "%.1f s", (double)ms / 1000.0);
+	else if (ms < 86400000)
+		return render_duration(ms, buf, size);
+	else
+		snprintf(buf, size, "%lldd%02lldh", ms / 86400000,
+			 ms / 3600000 % 24);
 	return buf;
 }
 

@@ -342,10 +342,13 @@ static void scan_published(struct scanner *sc, const struct picture_parts *pp)
 int scan_run(struct scanner *sc)
 {
 	struct group_hosts addrs;
-	const struct picture_host host = { .name = sc->host,
-					   .namer = links_name,
-					   .ctx = sc->links,
-					   .addrs = &addrs };
+	const struct picture_host host = {
+		.name = sc->host,
+		.writer = "sockwatchd " SOCKWATCH_VERSION,
+		.namer = links_name,
+		.ctx = sc->links,
+		.addrs = &addrs
+	};
 	struct picture_parts pp;
 	struct scan_arena a;
 	struct timespec taken;

@@ -427,9 +427,27 @@ static void encode_overlay(struct jbuf *b, const struct overlay *o,
 	jbuf_u64(b, encode_age(now_mono_ms, o->h->taken_mono_ms));
 }
 
+/* The file a picture was read from, its format and who wrote it. */
+static void encode_source(struct jbuf *b, const struct picture *p,
+			  const struct encode_source *src)
+{
+	jbuf_puts(b, ",\"source\":{\"file\":");
+	jbuf_str(b, src->file);
+	if (src->ss_dump) {
+		jbuf_puts(b, ",\"format\":\"ss-dump\"}");
+		return;
+	}
+	jbuf_puts(b, ",\"format\":\"recording\",\"version\":");
+	jbuf_u64(b, p->h->version);
+	jbuf_puts(b, ",\"writer\":");
+	jbuf_str(b, picture_str(p, p->h->writer));
+	jbuf_puts(b, "}");
+}
+
 void encode_header(struct jbuf *b, const struct picture *p,
 		   const struct overlay *o, uint64_t now_mono_ms,
-		   unsigned interval_ms, int all)
+		   unsigned interval_ms, int all,
+		   const struct encode_source *src)
 {
 	const struct picture_header *h = p->h;
 	uint64_t age = encode_age(now_mono_ms, h->taken_mono_ms);
@@ -455,6 +473,8 @@ void encode_header(struct jbuf *b, const struct picture *p,
 	if (p->owner_at)
 		jbuf_puts(b, all ? ",\"processes\":\"all\""
 				 : ",\"processes\":\"own\"");
+	if (src)
+		encode_source(b, p, src);
 	jbuf_puts(b, "}\n");
 }
 

@@ -17,14 +17,22 @@
 
 #define ENCODE_SCHEMA "sockwatch/1"
 
+/* A listing read from a file rather than the daemon (--from). */
+struct encode_source {
+	const char *file;
+	int ss_dump; /* ss -D's dump, not a sockwatch recording */
+};
+
 /*
  * Appends the header record, with the picture's age at now_mono_ms and
  * that of the overlay o over it (NULL: none); all says whether the
- * reader sees every process or only its own.
+ * reader sees every process or only its own; src, where the picture
+ * was read from (NULL: the daemon's own).
  */
 void encode_header(struct jbuf *b, const struct picture *p,
 		   const struct overlay *o, uint64_t now_mono_ms,
-		   unsigned interval_ms, int all);
+		   unsigned interval_ms, int all,
+		   const struct encode_source *src);
 
 /* What a group's head says of the members a reader gets. */
 struct encode_sum {

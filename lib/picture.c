@@ -94,6 +94,8 @@ int picture_parts_build(struct picture_parts *pp, const struct sock_rec *recs,
 	pp->h.version = PICTURE_VERSION;
 	pp->h.byte_order = PICTURE_BYTE_ORDER;
 	pp->h.host = strpool_add(&pp->strings, host->name ? host->name : "");
+	pp->h.writer =
+		strpool_add(&pp->strings, host->writer ? host->writer : "");
 	if (strpool_failed(&pp->strings) ||
 	    group_build(recs, n, host->addrs, &pp->grouping) < 0 ||
 	    parts_name_devs(pp, host->namer, host->ctx) < 0) {
@@ -291,6 +293,8 @@ static int open_strings(const struct picture *p, char *err, size_t errsz)
 		return bad(err, errsz, "the strings are not terminated");
 	if (!str_ok(p, p->h->host, 0))
 		return bad(err, errsz, "the host name is out of bounds");
+	if (!str_ok(p, p->h->writer, 0))
+		return bad(err, errsz, "the writer's name is out of bounds");
 	for (i = 0; i < p->ndevs; i++)
 		if (!str_ok(p, p->devs[i].name, 1) ||
 		    (i && p->devs[i].ifindex <= p->devs[i - 1].ifindex))

@@ -58,8 +58,8 @@ struct picture_header {
 	uint32_t flags;		/* PICTURE_F_* */
 	uint64_t taken_mono_ms; /* CLOCK_MONOTONIC of the host that took it */
 	uint64_t scan_us;
-	uint32_t host; /* string */
-	uint32_t reserved;
+	uint32_t host;	 /* string */
+	uint32_t writer; /* string: "sockwatchd 0.2.0"; "" in older ones */
 	struct picture_span sect[PICTURE_NSECTIONS];
 };
 
@@ -129,6 +129,7 @@ typedef const char *(*picture_namer)(void *ctx, uint32_t ifindex);
 /* What a picture knows of the host its sockets are on. */
 struct picture_host {
 	const char *name;
+	const char *writer;  /* the program and its version; NULL: none */
 	picture_namer namer; /* its devices' names (ctx passed) */
 	void *ctx;
 	const struct group_hosts *addrs; /* NULL: not known */

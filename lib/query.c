@@ -406,7 +406,7 @@ int query_step(struct query *q, struct jbuf *b, size_t max)
 		switch (q->phase) {
 		case Q_HEADER:
 			encode_header(b, q->p, q->o.overlay, q->o.now_mono_ms,
-				      q->o.interval_ms, q->o.all);
+				      q->o.interval_ms, q->o.all, q->o.source);
 			q->phase = Q_MATCH;
 			done = 1;
 			break;

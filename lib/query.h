@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "encode.h"
 #include "filter.h"
 #include "jbuf.h"
 #include "overlay.h"
@@ -34,9 +35,10 @@ struct query_opts {
 	uint32_t uid;
 	uint64_t now_mono_ms; /* for the header's age */
 	unsigned interval_ms;
-	enum proto_view view;		 /* FULL, COUNTS or SUMMARY */
-	const struct overlay *overlay;	 /* the listeners now; NULL: none */
-	const struct query_rates *rates; /* NULL: none */
+	enum proto_view view;		    /* FULL, COUNTS or SUMMARY */
+	const struct overlay *overlay;	    /* the listeners now; NULL: none */
+	const struct query_rates *rates;    /* NULL: none */
+	const struct encode_source *source; /* NULL: the daemon's picture */
 };
 
 struct query;
