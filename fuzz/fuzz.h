@@ -32,6 +32,12 @@ int fuzz_picture(const uint8_t *data, size_t size);
 int fuzz_picture_list(const void *blob, size_t len);
 
 /*
+ * A file for sockwatchctl list --from: a recording or an ss -D dump,
+ * refused with a reason, or read and listed as a picture.
+ */
+int fuzz_recording(const uint8_t *data, size_t size);
+
+/*
  * One buffer from the kernel's destroy groups: parsed into close events,
  * each filtered and encoded for a reader who sees all and one who sees
  * only uid 0, logged in a small history and read back from it.

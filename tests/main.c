@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, cli_suite());
 	srunner_add_suite(sr, fuzz_suite());
 	srunner_add_suite(sr, live_suite());
+	srunner_add_suite(sr, offline_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -184,3 +184,47 @@ const char *net_group_name(json_t *g, char *buf, size_t size)
 		 dev ? "%" : "", dev ? dev : "");
 	return buf;
 }
+
+/* How many members of the document have this cookie. */
+static size_t net_cookie_hits(json_t *doc, const char *cookie)
+{
+	static const char *const members[] = { "sockets", "connections" };
+	size_t i, j, m, hits = 0;
+	json_t *g, *s;
+
+	json_array_foreach (json_object_get(doc, "groups"), i, g)
+		for (m = 0; m < 2; m++)
+			json_array_foreach (json_object_get(g, members[m]), j,
+					    s)
+				hits += strcmp(json_string_value(
+						       json_object_get(
+							       s, "cookie")),
+					       cookie) == 0;
+	return hits;
+}
+
+void net_expect_ss(json_t *doc, const char *ss)
+{
+	size_t i, total = 0, lines = 0;
+	const char *p;
+	json_t *g;
+	char want[40];
+
+	for (p = strstr(ss, "sk:"); p; p = strstr(p + 3, "sk:")) {
+		size_t hits;
+
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(p + 3, " \n"),
+			 p + 3);
+		hits = net_cookie_hits(doc, want);
+		ck_assert_msg(hits == 1, "ss socket sk:%s appears %zu times",
+			      want, hits);
+		lines++;
+	}
+	json_array_foreach (json_object_get(doc, "groups"), i, g)
+		total += json_array_size(json_object_get(g, "sockets")) +
+			 json_array_size(json_object_get(g, "connections"));
+	ck_assert_uint_eq(total, lines);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(doc, "totals"), "sockets")),
+			 (json_int_t)lines);
+}

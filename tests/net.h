@@ -32,6 +32,12 @@ int net_port(int fd);
 json_t *net_find(json_t *doc, const char *proto, const char *local,
 		 const char *remote, json_t **group, const char **member);
 
+/*
+ * Every socket ss printed (its -e "sk:" cookies) is in the document
+ * exactly once, and the document has no other; fails the test if not.
+ */
+void net_expect_ss(json_t *doc, const char *ss);
+
 /* "role proto addr:port" of a group, for messages and comparisons. */
 const char *net_group_name(json_t *group, char *buf, size_t size);
 

@@ -102,6 +102,13 @@ START_TEST(recorded_seeds_are_pictures)
 }
 END_TEST
 
+START_TEST(recording_inputs_replayed)
+{
+	ck_assert_uint_ge(replay("tests/data/fuzz/recording", fuzz_recording),
+			  2);
+}
+END_TEST
+
 START_TEST(dump_inputs_replayed)
 {
 	ck_assert_uint_ge(replay("tests/data/fuzz/dump", fuzz_dump), 1);
@@ -171,6 +178,7 @@ Suite *fuzz_suite(void)
 	tcase_add_test(tc, recorded_destroy_seeds_parse);
 	tcase_add_test(tc, picture_inputs_replayed);
 	tcase_add_test(tc, recorded_seeds_are_pictures);
+	tcase_add_test(tc, recording_inputs_replayed);
 	suite_add_tcase(s, tc);
 	return s;
 }

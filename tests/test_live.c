@@ -3,6 +3,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <jansson.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,46 +136,6 @@ static json_t *list_fresh(char **raw)
 	return doc;
 }
 
-/* Every cookie ss shows appears exactly once in the document. */
-static void compare_with_ss(json_t *doc, const char *ss)
-{
-	size_t i, j, m, total = 0, lines = 0;
-	const char *p;
-	json_t *g, *s;
-	char want[40];
-
-	for (p = strstr(ss, "sk:"); p; p = strstr(p + 3, "sk:")) {
-		size_t hits = 0;
-
-		snprintf(want, sizeof(want), "%.*s", (int)strcspn(p + 3, " \n"),
-			 p + 3);
-		json_array_foreach (json_object_get(doc, "groups"), i, g) {
-			static const char *const mem[] = { "sockets",
-							   "connections" };
-
-			for (m = 0; m < 2; m++)
-				json_array_foreach (json_object_get(g, mem[m]),
-						    j, s)
-					hits += strcmp(json_string_value(
-							       json_object_get(
-								       s,
-								       "cooki"
-								       "e")),
-						       want) == 0;
-		}
-		ck_assert_msg(hits == 1, "ss socket sk:%s appears %zu times",
-			      want, hits);
-		lines++;
-	}
-	json_array_foreach (json_object_get(doc, "groups"), i, g)
-		total += json_array_size(json_object_get(g, "sockets")) +
-			 json_array_size(json_object_get(g, "connections"));
-	ck_assert_uint_eq(total, lines);
-	ck_assert_int_eq(json_integer_value(json_object_get(
-				 json_object_get(doc, "totals"), "sockets")),
-			 (json_int_t)lines);
-}
-
 START_TEST(every_ss_socket_exactly_once)
 {
 	struct world w;
@@ -185,7 +146,7 @@ START_TEST(every_ss_socket_exactly_once)
 	doc = list_fresh(NULL);
 	ck_assert_int_eq(
 		run_cmd((char *[]){ "ss", "-tuanHe", NULL }, &ss, NULL), 0);
-	compare_with_ss(doc, ss);
+	net_expect_ss(doc, ss);
 	free(ss);
 	json_decref(doc);
 }
@@ -449,11 +410,22 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The n words of list, sorted, comma-joined into out. */
+static void join_sorted(char **list, size_t n, char *out, size_t size)
+{
+	size_t i;
+
+	qsort(list, n, sizeof(*list), cmp_str);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
+}
+
 /* Word k (from 0) of each line of text, sorted, comma-joined. */
 static void words_at(const char *text, int k, char *out, size_t size)
 {
 	char *copy = strdup(text), *line, *save = NULL, *list[256];
-	size_t n = 0, i;
+	size_t n = 0;
 
 	ck_assert_ptr_nonnull(copy);
 	for (line = strtok_r(copy, "\n", &save); line && n < 256;
@@ -467,12 +439,97 @@ static void words_at(const char *text, int k, char *out, size_t size)
 		if (w)
 			list[n++] = w;
 	}
-	qsort(list, n, sizeof(*list), cmp_str);
-	out[0] = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
+	join_sorted(list, n, out, size);
 	free(copy);
 }
+
+/* A group's members' cookies, sorted and joined, for comparing. */
+static void group_cookies(json_t *g, char *out, size_t size)
+{
+	static const char *const mem[] = { "sockets", "connections" };
+	char *list[256];
+	size_t i, m, n = 0;
+	json_t *s;
+
+	for (m = 0; m < 2; m++)
+		json_array_foreach (json_object_get(g, mem[m]), i, s)
+			if (n < 256)
+				list[n++] = (char *)json_string_value(
+					json_object_get(s, "cookie"));
+	join_sorted(list, n, out, size);
+}
+
+/*
+ * A group's name as a dump's listing gives it: a dump names no device,
+ * so a device is "if" and its index.
+ */
+static void dump_group_name(json_t *g, char *buf, size_t size)
+{
+	const char *dev = json_string_value(
+		json_object_get(json_object_get(g, "endpoint"), "dev"));
+	char *at;
+
+	net_group_name(g, buf, size);
+	at = strchr(buf, '%');
+	if (dev && at)
+		snprintf(at, size - (size_t)(at - buf), "%%if%u",
+			 if_nametoindex(dev));
+}
+
+/*
+ * This host's ss -D dump, read back by sockwatchctl --from, groups its
+ * sockets as the daemon grouped them: same groups, same members, same
+ * local marks (the daemon's TCP groups: a dump holds TCP alone).
+ */
+START_TEST(ss_dump_of_this_host_groups_as_the_daemon)
+{
+	char path[200], *out, name[128], want[4096], got[4096];
+	json_t *live, *file, *g = NULL, *lg;
+	struct world w;
+	size_t i, j;
+
+	world_build(&w);
+	live = list_fresh(NULL);
+	snprintf(path, sizeof(path), "%s/ss.dump", dir);
+	ck_assert_int_eq(run_cmd((char *[]){ "ss", "-tan", "-D", path, NULL },
+				 &out, NULL),
+			 0);
+	free(out);
+	ck_assert_int_eq(
+		ctl_run(sock_path,
+			(char *[]){ "list", "--from", path, "--json", NULL },
+			&out, NULL),
+		0);
+	file = json_doc(out);
+	free(out);
+	json_array_foreach (json_object_get(live, "groups"), i, lg) {
+		if (strcmp(json_string_value(json_object_get(lg, "proto")),
+			   "tcp") != 0)
+			continue;
+		dump_group_name(lg, name, sizeof(name));
+		json_array_foreach (json_object_get(file, "groups"), j, g)
+			if (!strcmp(net_group_name(g, path, sizeof(path)),
+				    name))
+				break;
+		ck_assert_msg(
+			j < json_array_size(json_object_get(file, "groups")),
+			"%s is not in the dump's listing", name);
+		group_cookies(lg, want, sizeof(want));
+		group_cookies(g, got, sizeof(got));
+		ck_assert_msg(!strcmp(want, got), "%s: daemon %s, dump %s",
+			      name, want, got);
+		ck_assert_msg(json_is_true(json_object_get(lg, "local")) ==
+				      json_is_true(json_object_get(g, "local")),
+			      "%s: the daemon and the dump differ on local",
+			      name);
+	}
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(file, "totals"), "udp")),
+			 0);
+	json_decref(live);
+	json_decref(file);
+}
+END_TEST
 
 /*
  * The listeners' local ends read as ss writes them: *:8083 for the
@@ -554,12 +611,9 @@ static int ss_cookies(const char *flags, const char *filter, char *out,
 		list[n] = strndup(p + 3, strcspn(p + 3, " \n"));
 		n++;
 	}
-	qsort(list, n, sizeof(*list), cmp_str);
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		snprintf(out + strlen(out), size - strlen(out), "%s,", list[i]);
+	join_sorted(list, n, out, size);
+	for (i = 0; i < n; i++)
 		free(list[i]);
-	}
 	free(text);
 	return 0;
 }
@@ -1464,6 +1518,7 @@ Suite *live_suite(void)
 	tcase_add_checked_fixture(tc, live_setup, live_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, every_ss_socket_exactly_once);
+	tcase_add_test(tc, ss_dump_of_this_host_groups_as_the_daemon);
 	tcase_add_test(tc, grouping_socket_by_socket);
 	tcase_add_test(tc, closing_states_shared_ports_and_udp);
 	tcase_add_test(tc, real_document_validates_against_schema);

@@ -18,6 +18,7 @@ Suite *filter_suite(void);
 Suite *daemon_suite(void);
 Suite *cli_suite(void);
 Suite *live_suite(void);
+Suite *offline_suite(void);
 Suite *fuzz_suite(void);
 
 #endif
