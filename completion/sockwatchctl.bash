@@ -2,19 +2,24 @@
 # bash completion for sockwatchctl(8)
 # shellcheck disable=SC2207 # compgen words never hold spaces
 
-# The values of key ("comm", "user", "unit") in the daemon's picture: the
-# names a filter's proc, user and unit terms can match. The socket is the
-# one the command line names, as sockwatchctl would use it.
+# The values of key ("comm", "user", "unit") in the daemon's picture, or
+# in the file after --from: the names a filter's proc, user and unit terms
+# can match. The socket is the one the command line names, as
+# sockwatchctl would use it.
 _sockwatchctl_picture()
 {
-	local key=$1 i sock=()
+	local key=$1 i sock=() cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		list | status | record | events | history) break ;;
+		list | status | record | events | history) cmd=1 ;;
 		-s | --socket)
 			# --socket=PATH comes split at the "=", as --socket = PATH
 			[[ ${words[i + 1]} == = ]] && ((i++))
-			sock=(--socket "${words[i + 1]}")
+			[[ -z $cmd ]] && sock=(--socket "${words[i + 1]}")
+			;;
+		--from)
+			[[ ${words[i + 1]} == = ]] && ((i++))
+			sock=(--from "${words[i + 1]}")
 			;;
 		esac
 	done
@@ -62,7 +67,8 @@ _sockwatchctl()
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		list | status | record | events | history) cmd=${words[i]}; break ;;
-		-s | --socket | --socket-owner | --sort | --top | --since) ((i++)) ;;
+		-s | --socket | --socket-owner | --sort | --top | --since | --from)
+			((i++)) ;;
 		esac
 	done
 
@@ -77,7 +83,7 @@ _sockwatchctl()
 		# before the command the socket; after it, ss's summary
 		[[ -z $cmd ]] && COMPREPLY=($(compgen -f -- "$cur")) && return
 		;;
-	--socket)
+	--socket | --from)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -154,7 +160,7 @@ _sockwatchctl()
 		case $cmd in
 		list) opts+=" $which -j --json --jsonl --pretty -f --fresh
 			-c --counts -s --summary -e --extended --sort --top
-			-H --no-header" ;;
+			-H --no-header --from" ;;
 		events) opts+=" $which -j --json --jsonl --pretty" ;;
 		history) opts+=" $which -j --json --jsonl --pretty -c --counts
 			--since -H --no-header" ;;

@@ -449,6 +449,14 @@ START_TEST(bash_completion)
 	offers("sockwatchctl record --f", "--fresh");
 	offers("sockwatchctl history --si", "--since");
 	offers("sockwatchctl history --since ''", "90s 30m 1h 1d");
+	offers("sockwatchctl list --fr", "--fresh --from");
+	ck_assert(offers_word("sockwatchctl list --from tests/data/ss-D.d",
+			      "tests/data/ss-D.dump"));
+	/* after --from, the names of the file's holders: a recording of a
+	 * namespace where python3 held the sockets */
+	offers("sockwatchctl list --from "
+	       "tests/data/fuzz/recording/seed-recorded proc py",
+	       "python3");
 	offers("sockwatchctl events -t dp", "dport");
 	offers("sockwatchctl events --js", "--json --jsonl");
 	offers("sockwatchctl list --sum", "--summary");
