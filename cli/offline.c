@@ -34,10 +34,14 @@ struct offline {
 	size_t out_off;
 };
 
-/* The whole of fd, in memory malloc aligns (a picture wants 8 bytes). */
-static void *offline_slurp(int fd, const char *name, size_t *len)
+/*
+ * The whole of fd, in memory malloc aligns (a picture wants 8 bytes);
+ * size is what fstat said, to read a file of a million sockets without
+ * growing the buffer as it comes.
+ */
+static void *offline_slurp(int fd, const char *name, size_t size, size_t *len)
 {
-	size_t cap = 1 << 16, n = 0;
+	size_t cap = size + 1 > 1 << 16 ? size + 1 : 1 << 16, n = 0;
 	char *buf = malloc(cap);
 
 	for (;;) {
@@ -66,9 +70,12 @@ static void *offline_slurp(int fd, const char *name, size_t *len)
 	return buf;
 }
 
-/* Opens path, refusing what no read can make sense of; fills its time. */
+/*
+ * Opens path, refusing what no read can make sense of; fills its time
+ * and size (0 when unknown, a pipe's).
+ */
 static int offline_file(const char *path, const char *name,
-			struct timespec *mtime)
+			struct timespec *mtime, size_t *size)
 {
 	struct stat st;
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC)
@@ -82,6 +89,7 @@ static int offline_file(const char *path, const char *name,
 		errx(EXIT_DAEMON_ERROR,
 		     "%s is a directory, not a recording or ss -D dump", name);
 	*mtime = st.st_mtim;
+	*size = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
 	if (!S_ISREG(st.st_mode)) /* a pipe: the dump is being taken now */
 		clock_gettime(CLOCK_REALTIME, mtime);
 	return fd;
@@ -93,14 +101,14 @@ static struct offline *offline_load(const char *path)
 	struct recording_meta m = { .host = "" };
 	struct offline *o = calloc(1, sizeof(*o));
 	char why[200];
-	size_t len;
+	size_t size, len;
 	void *data;
 	int fd;
 
 	if (!o)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
-	fd = offline_file(path, name, &m.taken);
-	data = offline_slurp(fd, name, &len);
+	fd = offline_file(path, name, &m.taken, &size);
+	data = offline_slurp(fd, name, size, &len);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (recording_read(&o->rec, data, len, &m, why, sizeof(why)) < 0)
