@@ -100,8 +100,8 @@ $(B)/sockwatch-fault.so: tests/fault/shim.c
 $(B)/sockwatch-fault-alloc.so: tests/fault/alloc.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O1 -g -fPIC -shared -o $@ $<
 
-# The suite runs in private network and mount namespaces: tests/run picks
-# `unshare -mn` as root and `unshare -rmn` otherwise.
+# The suite runs in private network, mount and PID namespaces: tests/run
+# picks `unshare -mnp` as root and `unshare -rmnp` otherwise.
 check: all $(TESTS) $(FAULT)
 	tests/run $(TESTS)
 
