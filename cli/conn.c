@@ -193,17 +193,17 @@ void conn_send(struct conn *c, const struct proto_request *req)
 	proto_request(&b, req);
 	if (b.oom)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
-	if (c->src.ctx) {
-		c->src.request(c->src.ctx, b.p, b.len - 1);
-		jbuf_free(&b);
-		return;
-	}
 	/* JSON's escapes count too: a filter that fits may not, escaped */
 	if (b.len - 1 > PROTO_MAX_LINE)
 		errx(EXIT_USAGE,
 		     "the request would be %zu bytes, more than the %d "
 		     "sockwatchd reads; shorten the filter",
 		     b.len - 1, PROTO_MAX_LINE);
+	if (c->src.ctx) {
+		c->src.request(c->src.ctx, b.p, b.len - 1);
+		jbuf_free(&b);
+		return;
+	}
 	while (off < b.len) {
 		ssize_t n = send(c->fd, b.p + off, b.len - off, MSG_NOSIGNAL);
 

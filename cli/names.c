@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "filter.h"
 #include "jbuf.h"
 #include "render.h"
 
@@ -119,11 +120,18 @@ static void put_host(struct jbuf *b, const char *tok, int family)
 		jbuf_puts(b, port);
 }
 
-/* The index a recording's device had, 0 when it names none so. */
-static unsigned pic_dev(const struct picture *p, const char *name)
+/*
+ * The index a device of a file's picture had, 0 when it names none so;
+ * "ifN", as a dump's listing names the devices it cannot name, is N.
+ */
+static unsigned names_file_dev(const struct picture *p, const char *name)
 {
+	unsigned idx;
 	size_t i;
+	char end;
 
+	if (sscanf(name, "if%u%c", &idx, &end) == 1)
+		return idx;
 	for (i = 0; i < p->ndevs; i++) {
 		const char *s = picture_str(p, p->devs[i].name);
 
@@ -139,7 +147,7 @@ static unsigned pic_dev(const struct picture *p, const char *name)
  */
 static void put_dev(struct jbuf *b, const char *tok, const struct picture *from)
 {
-	unsigned idx = from ? pic_dev(from, tok) : if_nametoindex(tok);
+	unsigned idx = from ? names_file_dev(from, tok) : if_nametoindex(tok);
 	char num[16];
 
 	if (!idx) {
@@ -204,10 +212,11 @@ static int host_has(enum want want, const char *name)
 	return found;
 }
 
-/* Whether a holder in a recording has the name: command, user, unit. */
-static int pic_has(const struct picture *p, enum want want, const char *name)
+/* Whether a holder in a file's picture has the name: command, user, unit. */
+static int names_file_has(const struct picture *p, enum want want,
+			  const char *name)
 {
-	size_t i, n = strlen(name);
+	size_t i;
 
 	for (i = 0; i < p->nprocs; i++) {
 		const struct picture_proc *pr = &p->procs[i];
@@ -215,33 +224,11 @@ static int pic_has(const struct picture *p, enum want want, const char *name)
 					       : want == W_USER ? pr->user
 								: pr->unit);
 
-		if (s && (!strcmp(s, name) ||
-			  (want == W_UNIT && !strncmp(s, name, n) &&
-			   !strcmp(s + n, ".service"))))
+		if (s && (want == W_UNIT ? filter_unit_is(s, name)
+					 : !strcmp(s, name)))
 			return 1;
 	}
-	return want == W_USER && strspn(name, "0123456789") == n;
-}
-
-/* The same as warn_unknown, of a recording's holders. */
-static void warn_unknown_in(const struct picture *p, enum want want,
-			    const char *name)
-{
-	const char *safe = render_safe(name);
-
-	if (!p->owner_at)
-		warnx("the file names no processes (an ss -D dump, or a "
-		      "daemon run with --no-processes): \"%s\" matches "
-		      "nothing",
-		      safe);
-	else if (pic_has(p, want, name))
-		return;
-	else if (want == W_USER)
-		warnx("no process in the file is of a user \"%s\"", safe);
-	else if (want == W_UNIT)
-		warnx("no process in the file is in a unit \"%s\"", safe);
-	else
-		warnx("no process in the file is named \"%s\"", safe);
+	return want == W_USER && strspn(name, "0123456789") == strlen(name);
 }
 
 /*
@@ -253,19 +240,25 @@ static void warn_unknown(enum want want, const char *name,
 			 const struct picture *from)
 {
 	const char *safe = render_safe(name);
+	const char *where = from ? "in the file" : "of this host";
 
-	if (from) {
-		warn_unknown_in(from, want, name);
+	if (from && !from->owner_at) {
+		warnx("the file names no processes (an ss -D dump, or a "
+		      "daemon run with --no-processes): \"%s\" matches "
+		      "nothing",
+		      safe);
 		return;
 	}
-	if (host_has(want, name))
+	if (from ? names_file_has(from, want, name) : host_has(want, name))
 		return;
-	if (want == W_USER)
+	if (want == W_USER && !from)
 		warnx("no user is named \"%s\" on this host", safe);
+	else if (want == W_USER)
+		warnx("no process %s is of a user \"%s\"", where, safe);
 	else if (want == W_UNIT)
-		warnx("no process of this host is in a unit \"%s\"", safe);
+		warnx("no process %s is in a unit \"%s\"", where, safe);
 	else
-		warnx("no process of this host is named \"%s\"", safe);
+		warnx("no process %s is named \"%s\"", where, safe);
 }
 
 /* Words that may come between a kind and its value. */

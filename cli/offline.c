@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "grow.h"
 #include "jbuf.h"
 #include "proto.h"
 #include "query.h"
@@ -34,28 +35,33 @@ struct offline {
 	size_t out_off;
 };
 
+/* More than a recording of any host takes: some forty million sockets. */
+#define OFFLINE_MAX_BYTES ((size_t)4 << 30)
+
+static void offline_too_big(const char *name)
+{
+	errx(EXIT_DAEMON_ERROR,
+	     "%s: more than %zu GiB, which no recording or ss -D dump of a "
+	     "host takes",
+	     name, OFFLINE_MAX_BYTES >> 30);
+}
+
 /*
  * The whole of fd, in memory malloc aligns (a picture wants 8 bytes);
- * size is what fstat said, to read a file of a million sockets without
- * growing the buffer as it comes.
+ * size is what fstat said, so that a file of a million sockets is read
+ * into one buffer of its size, and a pipe's is bounded as it comes.
  */
 static void *offline_slurp(int fd, const char *name, size_t size, size_t *len)
 {
-	size_t cap = size + 1 > 1 << 16 ? size + 1 : 1 << 16, n = 0;
-	char *buf = malloc(cap);
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
 
 	for (;;) {
 		ssize_t got;
 
-		if (buf && n == cap) {
-			char *more = realloc(buf, cap * 2);
-
-			if (!more)
-				free(buf);
-			buf = more;
-			cap *= 2;
-		}
-		if (!buf)
+		if (n > OFFLINE_MAX_BYTES)
+			offline_too_big(name);
+		if (grow(&buf, &cap, n, 1, size + 1 > 65536 ? size + 1 : 65536))
 			errx(EXIT_DAEMON_ERROR, "%s: out of memory", name);
 		got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
@@ -72,7 +78,7 @@ static void *offline_slurp(int fd, const char *name, size_t size, size_t *len)
 
 /*
  * Opens path, refusing what no read can make sense of; fills its time
- * and size (0 when unknown, a pipe's).
+ * (a pipe's is now: the dump is being taken) and size (0 for a pipe).
  */
 static int offline_file(const char *path, const char *name,
 			struct timespec *mtime, size_t *size)
@@ -88,9 +94,11 @@ static int offline_file(const char *path, const char *name,
 	if (S_ISDIR(st.st_mode))
 		errx(EXIT_DAEMON_ERROR,
 		     "%s is a directory, not a recording or ss -D dump", name);
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > OFFLINE_MAX_BYTES)
+		offline_too_big(name);
 	*mtime = st.st_mtim;
 	*size = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
-	if (!S_ISREG(st.st_mode)) /* a pipe: the dump is being taken now */
+	if (!S_ISREG(st.st_mode))
 		clock_gettime(CLOCK_REALTIME, mtime);
 	return fd;
 }
@@ -98,8 +106,8 @@ static int offline_file(const char *path, const char *name,
 static struct offline *offline_load(const char *path)
 {
 	const char *name = render_safe(path);
-	struct recording_meta m = { .host = "" };
 	struct offline *o = calloc(1, sizeof(*o));
+	struct timespec taken;
 	char why[200];
 	size_t size, len;
 	void *data;
@@ -107,11 +115,11 @@ static struct offline *offline_load(const char *path)
 
 	if (!o)
 		errx(EXIT_DAEMON_ERROR, "out of memory");
-	fd = offline_file(path, name, &m.taken, &size);
+	fd = offline_file(path, name, &taken, &size);
 	data = offline_slurp(fd, name, size, &len);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (recording_read(&o->rec, data, len, &m, why, sizeof(why)) < 0)
+	if (recording_read(&o->rec, data, len, &taken, why, sizeof(why)) < 0)
 		errx(EXIT_DAEMON_ERROR, "%s: %s", name, why);
 	o->src.file = path;
 	o->src.ss_dump = o->rec.format == RECORDING_SS_DUMP;

@@ -344,40 +344,33 @@ void render_group(const struct rd_group *g, FILE *out, int members)
 /* How long ago, as a person reads it: 0.6 s, 5m03s, 2h10m. */
 static const char *render_ago(long long ms, char *buf, size_t size);
 
-/* Where a picture read from a file came from, in its header line. */
-static void render_source(const struct rd_header *h, FILE *out)
+/*
+ * The picture's line: its host, or the file it was read from and who
+ * wrote that; an ss dump has no picture of its own to tell of.
+ */
+void render_header(const struct rd_header *h, FILE *out, int members)
 {
 	char ago[32];
 
 	render_ago(h->age_ms, ago, sizeof(ago));
-	if (!strcmp(h->format, "ss-dump")) {
+	if (h->file && !strcmp(h->format, "ss-dump")) {
 		fprintf(out, "%s: ss -D dump (TCP only) written %s (%s ago)\n",
 			render_safe(h->file), render_safe(h->taken_at), ago);
-		return;
-	}
-	fprintf(out,
-		"%s: recording of %s by %s, picture %lld taken %s (%s "
-		"ago) in %.1f ms%s\n",
-		render_safe(h->file), render_safe(h->host),
-		h->writer && *h->writer ? render_safe(h->writer)
-					: "an older sockwatchd",
-		h->generation, render_safe(h->taken_at), ago,
-		(double)h->scan_us / 1000.0,
-		h->udp_available ? "" : "; UDP unavailable (no udp_diag)");
-}
-
-void render_header(const struct rd_header *h, FILE *out, int members)
-{
-	if (h->file)
-		render_source(h, out);
-	else
-		fprintf(out,
-			"%s: picture %lld taken %s (%.1f s ago) in %.1f ms%s\n",
-			render_safe(h->host), h->generation,
-			render_safe(h->taken_at), (double)h->age_ms / 1000.0,
+	} else {
+		if (h->file)
+			fprintf(out, "%s: recording of %s by %s, ",
+				render_safe(h->file), render_safe(h->host),
+				h->writer && *h->writer
+					? render_safe(h->writer)
+					: "an older sockwatchd");
+		else
+			fprintf(out, "%s: ", render_safe(h->host));
+		fprintf(out, "picture %lld taken %s (%s ago) in %.1f ms%s\n",
+			h->generation, render_safe(h->taken_at), ago,
 			(double)h->scan_us / 1000.0,
 			h->udp_available ? ""
 					 : "; UDP unavailable (no udp_diag)");
+	}
 	if (members)
 		fprintf(out, "     %-11s %-*s %-*s %s\n", "State", ADDR_W,
 			"Local", ADDR_W, "Remote", "Recv-Q/Send-Q");

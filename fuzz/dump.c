@@ -24,7 +24,7 @@ static const char *fuzz_namer(void *ctx, uint32_t ifindex)
 static void fuzz_parse(struct diag_result *res, const uint8_t *data,
 		       size_t size)
 {
-	struct diag_parser p = { res, IPPROTO_TCP, 0, 0 };
+	struct diag_parser p = { res, IPPROTO_TCP, 0, 0, 0 };
 	unsigned dumps = 0;
 	uint32_t len;
 

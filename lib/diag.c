@@ -199,7 +199,7 @@ static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 	struct diag_parser *p = data;
 	struct sock_rec *r;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_type != (p->type ? p->type : SOCK_DIAG_BY_FAMILY))
 		return MNL_CB_OK;
 	r = diag_push(p->res);
 	if (!r)
@@ -339,7 +339,7 @@ static ssize_t diag_recv(struct diag *d)
 static int diag_dump_one(struct diag *d, struct diag_result *res,
 			 uint8_t family, uint8_t proto)
 {
-	struct diag_parser p = { res, proto, ++d->seq, d->portid };
+	struct diag_parser p = { res, proto, ++d->seq, d->portid, 0 };
 	size_t len = diag_request(d->buf, family, proto, p.seq, d->what);
 	int ret;
 

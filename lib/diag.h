@@ -38,6 +38,9 @@ struct diag_parser {
 	uint8_t proto;	 /* the protocol asked for; messages do not carry it */
 	unsigned seq;	 /* 0 skips sequence checks (recorded dumps) */
 	unsigned portid; /* 0 skips port id checks */
+	/* the replies' message type: 0 for SOCK_DIAG_BY_FAMILY; an old
+	 * ss's dump has TCPDIAG_GETSOCK's, whose payload is the same */
+	uint16_t type;
 };
 
 struct diag;

@@ -428,8 +428,8 @@ static void encode_overlay(struct jbuf *b, const struct overlay *o,
 }
 
 /* The file a picture was read from, its format and who wrote it. */
-static void encode_source(struct jbuf *b, const struct picture *p,
-			  const struct encode_source *src)
+static void encode_from(struct jbuf *b, const struct picture *p,
+			const struct encode_source *src)
 {
 	jbuf_puts(b, ",\"source\":{\"file\":");
 	jbuf_str(b, src->file);
@@ -474,7 +474,7 @@ void encode_header(struct jbuf *b, const struct picture *p,
 		jbuf_puts(b, all ? ",\"processes\":\"all\""
 				 : ",\"processes\":\"own\"");
 	if (src)
-		encode_source(b, p, src);
+		encode_from(b, p, src);
 	jbuf_puts(b, "}\n");
 }
 

@@ -697,8 +697,7 @@ static int cmp(uint64_t v, enum cmp_op op, uint64_t want)
 	return 0;
 }
 
-/* "nginx" names nginx.service too. */
-static int unit_is(const char *unit, const char *want)
+int filter_unit_is(const char *unit, const char *want)
 {
 	size_t n = strlen(want);
 
@@ -717,7 +716,7 @@ static int proc_match(const struct node *n, const struct filter_proc *p)
 		return n->port >= 0 ? p->uid == (uint32_t)n->port
 				    : !strcmp(p->user, n->name);
 	case N_UNIT:
-		return unit_is(p->unit, n->name);
+		return filter_unit_is(p->unit, n->name);
 	default:
 		return 0;
 	}

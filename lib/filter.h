@@ -58,6 +58,9 @@ int filter_match(const struct filter *f, const struct sock_rec *r, size_t i,
 /* The work of one filter_match, at most, in nodes visited (1 for NULL). */
 size_t filter_cost(const struct filter *f);
 
+/* Whether unit is the one a unit term names: "nginx" names nginx.service. */
+int filter_unit_is(const char *unit, const char *want);
+
 /* Frees a parsed filter; NULL is fine. */
 void filter_free(struct filter *f);
 

@@ -18,12 +18,6 @@ enum recording_format {
 	RECORDING_SS_DUMP, /* ss -D */
 };
 
-/* What a dump does not say of itself, for its picture. */
-struct recording_meta {
-	const char *host;      /* "" when not known */
-	struct timespec taken; /* the file's time, say */
-};
-
 /* A picture read from a file, and the blob it lies in (owned). */
 struct recording {
 	enum recording_format format;
@@ -34,14 +28,12 @@ struct recording {
 
 /*
  * Reads len bytes at data (malloc'd, 8-byte aligned; the recording takes
- * them, freed on failure too) as either format. Returns 0, or -1 with
- * why in err: not a format it knows, truncated, corrupt, or errno ENOMEM.
+ * them, freed on failure too) as either format; a dump, which carries no
+ * time, is dated taken. Returns 0, or -1 with why in err: not a format
+ * it knows, truncated, corrupt, or out of memory.
  */
 int recording_read(struct recording *r, void *data, size_t len,
-		   const struct recording_meta *m, char *err, size_t errsz);
-
-/* The format's name for a person: "sockwatch recording", "ss -D dump". */
-const char *recording_format_name(enum recording_format f);
+		   const struct timespec *taken, char *err, size_t errsz);
 
 /* Frees the blob; r is zeroed. */
 void recording_free(struct recording *r);

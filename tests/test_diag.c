@@ -29,7 +29,7 @@ static const uint8_t dump_proto[4] = { IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP,
 static void parse_recording(struct diag_result *res)
 {
 	FILE *f = fopen(DUMP_FILE, "rb");
-	struct diag_parser p = { res, IPPROTO_TCP, 0, 0 };
+	struct diag_parser p = { res, IPPROTO_TCP, 0, 0, 0 };
 	unsigned dump = 0;
 	uint32_t len;
 	char *buf;
@@ -180,7 +180,7 @@ static void craft_done(struct craft *c, int err)
 
 static int craft_parse(struct craft *c, struct diag_result *res, int *err)
 {
-	struct diag_parser p = { res, IPPROTO_TCP, 0, 0 };
+	struct diag_parser p = { res, IPPROTO_TCP, 0, 0, 0 };
 	int ret;
 
 	errno = 0;
@@ -376,7 +376,7 @@ START_TEST(foreign_sequence_is_refused)
 {
 	struct craft c = { 0 };
 	struct diag_result res = { 0 };
-	struct diag_parser p = { &res, IPPROTO_TCP, 77, 0 };
+	struct diag_parser p = { &res, IPPROTO_TCP, 77, 0, 0 };
 
 	craft_sock(&c, AF_INET);
 	((struct nlmsghdr *)c.buf)->nlmsg_seq = 78;

@@ -208,6 +208,13 @@ END_TEST
 START_TEST(table_names_the_file)
 {
 	char *out = from_out(SS_DUMP, (char *[]){ "-c", NULL });
+	char *dev =
+		from_out(SS_DUMP, (char *[]){ "-H", "-c", "dev", "if1", NULL });
+
+	/* a dump names no device: its listing's ifN is what dev takes */
+	ck_assert_str_eq(dev, "LISTEN   tcp  0.0.0.0%if1:7070  queue 0/3  "
+			      "1 listen\n");
+	free(dev);
 
 	ck_assert_msg(strstr(out, SS_DUMP ": ss -D dump (TCP only) written ") ==
 			      out,
@@ -311,11 +318,79 @@ START_TEST(truncated_dumps_are_refused)
 				   : "neither a sockwatch recording");
 	}
 	ck_assert_uint_ge(cuts, 20);
-	/* a third dump is none that ss -D writes */
+	/* the dumps twice: each family's sockets twice over */
 	d = realloc(d, len * 2);
 	memcpy(d + len, d, len);
-	expect_refused(file_of("thrice", d, len * 2), "more than 2 dumps");
+	expect_refused(file_of("twice", d, len * 2), "dump 3 is of IPv4 again");
 	free(d);
+}
+END_TEST
+
+/* Sets the type (and for an error, the code) of the message at off. */
+static void msg_set(char *d, size_t off, uint16_t type, int32_t code)
+{
+	memcpy(d + off + 4, &type, sizeof(type));
+	if (type == 2) /* NLMSG_ERROR: its code follows the header */
+		memcpy(d + off + 16, &code, sizeof(code));
+}
+
+/*
+ * What no dump of ss's holds whole is refused where it is: the kernel's
+ * error or an acknowledgement in place of the NLMSG_DONE, a message of
+ * another type, a state Linux has not. An old ss's replies, of type
+ * TCPDIAG_GETSOCK, read as the new ones.
+ */
+START_TEST(dumps_of_other_kinds)
+{
+	size_t len, off, second = 0;
+	char *d = slurp_file(SS_DUMP, &len);
+	json_t *a, *b;
+
+	char want[100];
+
+	second = msg_len(d, 0);
+	msg_set(d, second, 2, -13);
+	snprintf(want, sizeof(want),
+		 "ends at byte %zu with the kernel's error: Permission",
+		 second);
+	expect_refused(file_of("err", d, len), want);
+	msg_set(d, second, 2, 0);
+	expect_refused(file_of("ack", d, len), "with an acknowledgement");
+	msg_set(d, second, 4, 0);
+	snprintf(want, sizeof(want), "the message at byte %zu is of type 4",
+		 second);
+	expect_refused(file_of("other", d, len), want);
+	free(d);
+	d = slurp_file(SS_DUMP, &len); /* the error's code overwrote it */
+	d[second + 16 + 1] = 99;       /* idiag_state */
+	expect_refused(file_of("state", d, len), "in state 99");
+	free(d);
+	d = slurp_file(SS_DUMP, &len);
+	for (off = 0; off < len; off += msg_len(d, off))
+		if (d[off + 4] == 20)
+			msg_set(d, off, 18, 0);
+	a = from_doc(SS_DUMP, NULL);
+	b = from_doc(file_of("old", d, len), NULL);
+	ck_assert(json_equal(json_object_get(a, "groups"),
+			     json_object_get(b, "groups")));
+	json_decref(a);
+	json_decref(b);
+	free(d);
+}
+END_TEST
+
+/* A file larger than any host's recording is refused before it is read. */
+START_TEST(a_file_too_large_is_refused_unread)
+{
+	char path[200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/huge", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)5 << 30), 0); /* sparse */
+	close(fd);
+	expect_refused(path, "more than 4 GiB");
 }
 END_TEST
 
@@ -586,6 +661,8 @@ Suite *offline_suite(void)
 	tcase_add_test(files, filters_over_a_dump_match_ss);
 	tcase_add_test(files, table_names_the_file);
 	tcase_add_test(files, truncated_dumps_are_refused);
+	tcase_add_test(files, dumps_of_other_kinds);
+	tcase_add_test(files, a_file_too_large_is_refused_unread);
 	tcase_add_test(files, what_is_no_recording_is_refused);
 	tcase_add_test(files, from_goes_with_list_alone);
 	tcase_add_test(files, bad_filter_names_the_file);
