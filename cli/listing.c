@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grow.h"
 #include "records.h"
 #include "render.h"
 
@@ -218,16 +217,6 @@ static long long sort_key(const struct rd_group *g, const char *sort)
 	return (long long)g->nconn;
 }
 
-static const char *sort_field;
-
-static int group_cmp(const void *a, const void *b)
-{
-	long long x = sort_key(*(struct rd_group *const *)a, sort_field);
-	long long y = sort_key(*(struct rd_group *const *)b, sort_field);
-
-	return (x < y) - (x > y);
-}
-
 int listing_sort_ok(const char *sort)
 {
 	return !strcmp(sort, "conns") || !strcmp(sort, "live") ||
@@ -237,86 +226,71 @@ int listing_sort_ok(const char *sort)
 
 /* The table, and -s's listeners and counts by state. */
 struct table {
-	FILE *out;
+	struct layout *lo;
 	const struct table_opts *t;
-	struct rd_group **kept; /* waiting to be sorted or cut */
-	size_t n, cap;
+	size_t groups; /* kept for --sort or --top */
 };
+
+static int table_members(const struct table *tb)
+{
+	return tb->t->members && !tb->t->summary;
+}
 
 static void table_header(void *ctx, struct rd_header *h)
 {
 	struct table *tb = ctx;
 
 	if (tb->t->header)
-		render_header(h, tb->out, tb->t->members && !tb->t->summary);
+		render_header(h, tb->lo, table_members(tb));
 	if (tb->t->summary)
-		fputs("Listeners:\n", tb->out);
+		render_text(tb->lo, "Listeners:");
 }
 
 /*
- * A group is shown at once unless the table is sorted or cut; then it
- * waits, as the daemon sent it (without members when only the group
- * lines are shown: a million connections cost a count).
+ * A group is rendered as it comes, into a block of its own when the
+ * table is sorted or cut: the layout orders the blocks at the end.
+ * Unsorted, the groups past the top are never shown, nor rendered.
  */
 static void table_group(void *ctx, struct rd_group *g)
 {
 	struct table *tb = ctx;
+	const struct table_opts *t = tb->t;
 
-	if (tb->t->summary || (!tb->t->sort && !tb->t->top)) {
-		render_group(g, tb->out, tb->t->members && !tb->t->summary);
-		return;
+	if (!t->summary && (t->sort || t->top)) {
+		if (!t->sort && tb->groups >= t->top)
+			return;
+		tb->groups++;
+		layout_block(tb->lo, t->sort ? sort_key(g, t->sort) : 0);
 	}
-	if (grow(&tb->kept, &tb->cap, tb->n, sizeof(struct rd_group *), 256) <
-	    0)
-		errx(EXIT_DAEMON_ERROR, "out of memory");
-	tb->kept[tb->n++] = rd_group_keep(g);
-}
-
-/* The summary record's counts of one protocol, as "  tcp: 3 listen". */
-static void summary_line(const struct rd_counts *c, const char *proto,
-			 FILE *out)
-{
-	size_t i;
-
-	if (!c->n)
-		return;
-	fprintf(out, "  %s:", proto);
-	for (i = 0; i < c->n; i++)
-		fprintf(out, "%s %lld %s", i ? "," : "", c->v[i].n,
-			render_safe(c->v[i].state));
-	fputc('\n', out);
+	render_group(g, tb->lo, table_members(tb));
 }
 
 static void table_summary(void *ctx, struct rd_summary *s)
 {
 	struct table *tb = ctx;
 
-	fputs("By state:\n", tb->out);
-	summary_line(&s->tcp, "tcp", tb->out);
-	summary_line(&s->udp, "udp", tb->out);
+	render_summary(s, tb->lo);
 }
 
 static void table_end(void *ctx, struct rd_end *e)
 {
 	struct table *tb = ctx;
-	size_t i;
 
-	if (tb->t->sort && tb->n) {
-		sort_field = tb->t->sort;
-		qsort(tb->kept, tb->n, sizeof(struct rd_group *), group_cmp);
-	}
-	for (i = 0; i < tb->n; i++) {
-		if (!tb->t->top || i < tb->t->top)
-			render_group(tb->kept[i], tb->out, tb->t->members);
-		rd_group_free(tb->kept[i]);
-	}
+	layout_flush(tb->lo, tb->t->sort != NULL, tb->t->top);
 	if (tb->t->header)
-		render_totals(e, tb->out);
+		render_totals(e, tb->lo);
 }
 
+/*
+ * The member lines are kept to the end, so that the address columns fit
+ * the longest address of the listing, as ss does; so are groups to be
+ * sorted or cut. Group lines alone (-c, -s) have no columns: they are
+ * written as they come.
+ */
 int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 {
-	struct table tb = { out, t, NULL, 0, 0 };
+	int keep = !t->summary && (t->members || t->sort || t->top);
+	struct table tb = { render_layout(out, keep), t, 0 };
 	struct rd_sink sink = { .header = table_header,
 				.group = table_group,
 				.summary = table_summary,
@@ -324,6 +298,6 @@ int listing_table(struct conn *c, FILE *out, const struct table_opts *t)
 				.ctx = &tb };
 
 	rd_listing(c, &sink);
-	free(tb.kept);
+	layout_close(tb.lo);
 	return 0;
 }

@@ -3,9 +3,11 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -411,18 +413,48 @@ static char *view_filter(const struct opts *o, const struct picture *from)
 	return f;
 }
 
-/* The terminal's width: its own, $COLUMNS, or 100 for a pipe or file. */
-static int out_width(void)
+/* A terminal's width, 0 when fd is none or its size is not known. */
+static int tty_width(int fd)
 {
 	struct winsize ws;
-	const char *cols = getenv("COLUMNS");
 
-	if (isatty(STDOUT_FILENO) &&
-	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	if (cols && atoi(cols) > 0)
-		return atoi(cols);
-	return 100;
+	return ioctl(fd, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+}
+
+/* $COLUMNS when it is a positive number, else 0. */
+static int env_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	char *end;
+	long n;
+
+	if (!cols || *cols < '0' || *cols > '9')
+		return 0;
+	errno = 0;
+	n = strtol(cols, &end, 10);
+	return *end || errno || n <= 0 || n > INT_MAX ? 0 : (int)n;
+}
+
+/*
+ * The width the table is cut to: $COLUMNS, else the terminal's that
+ * stdout is, else the controlling terminal's, as in `list | less`; else
+ * 0, none at all, and nothing is cut: a script's `list | grep` from cron
+ * or CI must not lose the text it looks for.
+ */
+static int out_width(void)
+{
+	int w = env_width(), fd;
+
+	if (!w)
+		w = tty_width(STDOUT_FILENO);
+	if (w)
+		return w;
+	fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	w = tty_width(fd);
+	close(fd);
+	return w;
 }
 
 /*

@@ -571,31 +571,12 @@ static void rd_group(const char *line, size_t len, struct rd_group *g)
 	g->ep.dual_stack = (seen & 1u << G_V6ONLY) && !jg.v6only;
 }
 
-struct rd_group *rd_group_keep(struct rd_group *g)
-{
-	struct rd_group *k = malloc(sizeof(*k));
-
-	if (!k)
-		errx(EXIT_DAEMON_ERROR, "out of memory");
-	*k = *g;
-	memset(g, 0, sizeof(*g)); /* the copy frees what it held now */
-	return k;
-}
-
 static void rd_group_clear(struct rd_group *g)
 {
 	free(g->text);
 	free(g->procv);
 	free(g->members);
 	memset(g, 0, sizeof(*g));
-}
-
-void rd_group_free(struct rd_group *g)
-{
-	if (!g)
-		return;
-	rd_group_clear(g);
-	free(g);
 }
 
 static void rd_summary(json_t *o, struct rd_summary *s)

@@ -118,9 +118,8 @@ struct rd_sink {
  * The one receive loop: reads a listing (header, groups, the summary
  * when the view has one, end) off c into sink, checking each record's
  * type, its fields and that the end accounts for every group. Records
- * passed to the sink are freed after the call unless it took them
- * (rd_group_keep). Exits with the daemon's message on an error record,
- * 1 on anything malformed.
+ * passed to the sink are freed after the call. Exits with the daemon's
+ * message on an error record, 1 on anything malformed.
  */
 void rd_listing(struct conn *c, const struct rd_sink *sink);
 
@@ -132,14 +131,6 @@ void rd_answered_by(const char *who);
  * daemon's message on an error record, or on anything unexpected.
  */
 json_t *rd_record(const char *line, size_t len, const char *want);
-
-/*
- * A copy of g the sink may keep past its call, taking what g holds;
- * free it with rd_group_free.
- */
-struct rd_group *rd_group_keep(struct rd_group *g);
-
-void rd_group_free(struct rd_group *g);
 
 /* The status record, checked: the fields sockwatchctl shows. */
 struct rd_status {

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* render.c - grouped listing as text, 100 columns, numeric addresses. */
+/* render.c - grouped listing as text, numeric addresses. */
 #include "render.h"
 
 #include <arpa/inet.h>
+#include <err.h>
 #include <netdb.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -17,27 +20,81 @@ static struct {
 	int resolve;
 	int color;
 	const char *mid, *last; /* before a member line */
-	int addr_w;		/* of the Local and Remote columns */
+	int width;		/* of the terminal, 0 for none */
 	int utf8;		/* the terminal takes UTF-8 */
 	int extended;		/* -e */
-} style = { 0, 0, "  |-", "  `-", 27, 0, 0 };
-
-#define ADDR_W style.addr_w
+} style = { 0, 0, "  |-", "  `-", 0, 0, 0 };
 
 void render_setup(const struct render_style *rs)
 {
-	/* 100 columns give 27: two IPv4 ends and the rest on one line */
-	int w = (rs->width - 46) / 2;
-
-	style.addr_w = w < 20 ? 20 : w > 60 ? 60 : w;
 	style.resolve = rs->resolve;
 	style.color = rs->color;
+	style.width = rs->width;
 	style.utf8 = rs->utf8;
 	style.extended = rs->extended;
 	if (rs->utf8) {
 		style.mid = "  \u251c\u2500";
 		style.last = "  \u2514\u2500";
 	}
+}
+
+struct layout *render_layout(FILE *out, int keep)
+{
+	return layout_open(out, style.width, style.utf8, keep);
+}
+
+/* Appends printf's text to b. */
+static void put_fmt(struct jbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put_fmt(struct jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (jbuf_reserve(b, 128) < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) { /* longer: room, then again */
+		if (jbuf_reserve(b, (size_t)n + 1) < 0)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* A number, without printf: a table has a few for each of a million lines. */
+static void put_num(struct jbuf *b, long long v)
+{
+	if (v < 0)
+		jbuf_put(b, "-", 1);
+	jbuf_u64(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+}
+
+static void put_spaces(struct jbuf *b, int n)
+{
+	static const char spaces[] = "                ";
+
+	for (; n > 0; n -= (int)sizeof(spaces) - 1)
+		jbuf_put(b, spaces,
+			 n < (int)sizeof(spaces) - 1 ? (size_t)n
+						     : sizeof(spaces) - 1);
+}
+
+/* A line built in b, written to out. */
+static void put_line(struct jbuf *b, FILE *out)
+{
+	jbuf_put(b, "\n", 1);
+	if (b->oom)
+		errx(EXIT_DAEMON_ERROR, "out of memory");
+	fwrite(b->p, 1, b->len, out);
+	jbuf_free(b);
 }
 
 /* A word in colour when colours are on: green, cyan, yellow, red. */
@@ -82,12 +139,12 @@ static const char *paint_queue(const char *word, long long len, long long max,
 	return buf;
 }
 
-static void render_queue(long long len, long long max, FILE *out)
+static void render_queue(long long len, long long max, struct jbuf *b)
 {
 	char text[64], buf[80];
 
 	snprintf(text, sizeof(text), "queue %lld/%lld", len, max);
-	fprintf(out, "  %s", paint_queue(text, len, max, buf, sizeof(buf)));
+	put_fmt(b, "  %s", paint_queue(text, len, max, buf, sizeof(buf)));
 }
 
 /* -r: the service's name for a port, the host's for an address. */
@@ -127,10 +184,18 @@ const char *render_safe(const char *s)
 {
 	static char ring[8][1024];
 	static unsigned next;
-	char *out = ring[next++ % 8];
+	char *out;
 	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s), o = 0;
+	size_t left, o = 0;
 
+	/* most are printable ASCII, as they are, and short: no copy */
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (!*p && p - (const unsigned char *)s < 1000)
+		return s;
+	out = ring[next++ % 8];
+	p = (const unsigned char *)s;
+	left = strlen(s);
 	while (left > 0 && o + 16 < sizeof(ring[0])) { /* room for 4 \\xNN */
 		size_t n = style.utf8 ? utf8_seq(p, left) : *p < 0x80;
 
@@ -156,19 +221,16 @@ const char *render_safe(const char *s)
  * ss's way: [v6]:port, addr%dev:port, * for a zero port, and *:port for
  * [::] without IPV6_V6ONLY, which serves IPv4 too.
  */
-static const char *render_endpoint(const struct rd_endpoint *ep,
-				   const char *dev, const char *proto,
-				   char *buf, size_t size)
+static void render_endpoint(const struct rd_endpoint *ep, const char *dev,
+			    const char *proto, struct jbuf *b)
 {
 	const char *addr = ep->addr;
-	char portbuf[32] = "*", host[256] = "";
+	char serv[32] = "", host[256] = "";
 	int v6 = strchr(addr, ':') != NULL;
 
-	if (ep->port)
-		snprintf(portbuf, sizeof(portbuf), "%lld", ep->port);
 	if (style.resolve)
-		resolve(proto, addr, (int)ep->port, host, sizeof(host), portbuf,
-			sizeof(portbuf));
+		resolve(proto, addr, (int)ep->port, host, sizeof(host), serv,
+			sizeof(serv));
 	if (host[0]) {
 		addr = host;
 		v6 = 0;
@@ -176,18 +238,30 @@ static const char *render_endpoint(const struct rd_endpoint *ep,
 		addr = "*";
 		v6 = 0;
 	}
-	snprintf(buf, size, "%s%s%s%s%s:%s", v6 ? "[" : "", render_safe(addr),
-		 v6 ? "]" : "", dev ? "%" : "", dev ? render_safe(dev) : "",
-		 portbuf);
-	return buf;
+	if (v6)
+		jbuf_put(b, "[", 1);
+	jbuf_puts(b, render_safe(addr));
+	if (v6)
+		jbuf_put(b, "]", 1);
+	if (dev) {
+		jbuf_put(b, "%", 1);
+		jbuf_puts(b, render_safe(dev));
+	}
+	jbuf_put(b, ":", 1);
+	if (serv[0])
+		jbuf_puts(b, serv);
+	else if (ep->port)
+		put_num(b, ep->port);
+	else
+		jbuf_put(b, "*", 1);
 }
 
-static void render_counts(const struct rd_counts *c, FILE *out)
+static void render_counts(const struct rd_counts *c, struct jbuf *b)
 {
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		fprintf(out, "%s%lld %s", i ? ", " : "  ", c->v[i].n,
+		put_fmt(b, "%s%lld %s", i ? ", " : "  ", c->v[i].n,
 			render_safe(c->v[i].state));
 }
 
@@ -196,7 +270,7 @@ static void render_counts(const struct rd_counts *c, FILE *out)
  * "nginx(1234,1235) sshd(99)". Several processes of one program, as a
  * pre-forked server has, stay on one name.
  */
-static void render_procs(const struct rd_procs *p, FILE *out)
+static void render_procs(const struct rd_procs *p, struct jbuf *b)
 {
 	size_t i, j;
 
@@ -208,44 +282,43 @@ static void render_procs(const struct rd_procs *p, FILE *out)
 			seen = !strcmp(p->v[j].comm, comm);
 		if (seen)
 			continue;
-		fprintf(out, " %s(", render_safe(comm));
+		put_fmt(b, " %s(", render_safe(comm));
 		for (j = i; j < p->n; j++)
 			if (!strcmp(p->v[j].comm, comm))
-				fprintf(out, "%s%lld", seen++ ? "," : "",
+				put_fmt(b, "%s%lld", seen++ ? "," : "",
 					p->v[j].pid);
-		fputc(')', out);
+		jbuf_put(b, ")", 1);
 	}
 }
 
 /* Who runs a listener: its programs, their user and systemd unit. */
-static void render_owners(const struct rd_procs *p, FILE *out)
+static void render_owners(const struct rd_procs *p, struct jbuf *b)
 {
 	if (!p->n)
 		return;
-	fputs(" ", out);
-	render_procs(p, out);
-	fprintf(out, " %s", render_safe(p->v[0].user));
+	jbuf_put(b, " ", 1);
+	render_procs(p, b);
+	put_fmt(b, " %s", render_safe(p->v[0].user));
 	if (p->v[0].unit)
-		fprintf(out, " %s", render_safe(p->v[0].unit));
+		put_fmt(b, " %s", render_safe(p->v[0].unit));
 }
 
 /* A word padded to width, painted without the paint counting. */
-static void put_padded(FILE *out, const char *word, int width)
+static void put_padded(struct jbuf *b, const char *word, int width)
 {
 	char buf[64];
-	int pad = width - (int)strlen(word);
 
-	fputs(paint(word, buf, sizeof(buf)), out);
-	fprintf(out, "%*s", pad > 0 ? pad : 0, "");
+	jbuf_puts(b, paint(word, buf, sizeof(buf)));
+	put_spaces(b, width - (int)strlen(word));
 }
 
 /* A listening socket's state word, painted by its queue (rqueue/wqueue). */
-static void put_queue_padded(FILE *out, long long len, long long max)
+static void put_queue_padded(struct jbuf *b, long long len, long long max)
 {
 	char buf[64];
 
-	fputs(paint_queue("listen", len, max, buf, sizeof(buf)), out);
-	fprintf(out, "%*s", 11 - 6, "");
+	jbuf_puts(b, paint_queue("listen", len, max, buf, sizeof(buf)));
+	put_spaces(b, 11 - 6);
 }
 
 /*
@@ -277,68 +350,85 @@ static const char *render_user(uint32_t uid)
 	return seen[i].name;
 }
 
-static void render_socket(const struct rd_socket *s, const char *proto,
-			  const char *glyph, FILE *out)
+/* What follows a member's addresses: queues, processes, -e's words. */
+static void render_socket_tail(const struct rd_socket *s, struct jbuf *b)
 {
-	char local[300], remote[300];
-
-	render_endpoint(&s->local, s->local.dev, proto, local, sizeof(local));
-	render_endpoint(&s->remote, NULL, proto, remote, sizeof(remote));
-	fprintf(out, "%s ", glyph);
-	if (!strcmp(s->state, "listen"))
-		put_queue_padded(out, s->rqueue, s->wqueue);
-	else
-		put_padded(out, render_safe(s->state), 11);
-	fprintf(out, " %-*s %-*s %lld/%lld", ADDR_W, local, ADDR_W, remote,
-		s->rqueue, s->wqueue);
-	if (s->procs.n)
-		render_procs(&s->procs, out);
-	else if (s->inode && !style.extended)
-		fprintf(out, " ino %lld user %s", s->inode,
-			render_user((uint32_t)s->uid));
+	jbuf_put(b, " ", 1);
+	put_num(b, s->rqueue);
+	jbuf_put(b, "/", 1);
+	put_num(b, s->wqueue);
+	if (s->procs.n) {
+		render_procs(&s->procs, b);
+	} else if (s->inode && !style.extended) {
+		jbuf_put(b, " ino ", 5);
+		put_num(b, s->inode);
+		jbuf_put(b, " user ", 6);
+		jbuf_puts(b, render_user((uint32_t)s->uid));
+	}
 	if (s->peer_procs.n) { /* the other end, a socket of this host */
-		fputs(" <-", out);
-		render_procs(&s->peer_procs, out);
+		jbuf_put(b, " <-", 3);
+		render_procs(&s->peer_procs, b);
 	}
 	if (style.extended) /* as ss -e words them, for grep sk: */
-		fprintf(out, " uid:%lld ino:%lld sk:%s", s->uid, s->inode,
+		put_fmt(b, " uid:%lld ino:%lld sk:%s", s->uid, s->inode,
 			render_safe(s->cookie ? s->cookie : "?"));
-	fputc('\n', out);
+}
+
+static void render_socket(const struct rd_socket *s, const char *proto,
+			  const char *glyph, struct layout *lo)
+{
+	struct jbuf *b = layout_line(lo, 1);
+
+	jbuf_puts(b, glyph);
+	jbuf_put(b, " ", 1);
+	if (!strcmp(s->state, "listen"))
+		put_queue_padded(b, s->rqueue, s->wqueue);
+	else
+		put_padded(b, render_safe(s->state), 11);
+	jbuf_put(b, " ", 1);
+	layout_part(lo, LAYOUT_LOCAL);
+	render_endpoint(&s->local, s->local.dev, proto, b);
+	layout_part(lo, LAYOUT_REMOTE);
+	render_endpoint(&s->remote, NULL, proto, b);
+	layout_part(lo, LAYOUT_TAIL);
+	render_socket_tail(s, b);
+	layout_end(lo);
 }
 
 /* The sockets, then the connections, the last of all with the corner. */
-static void render_members(const struct rd_group *g, FILE *out)
+static void render_members(const struct rd_group *g, struct layout *lo)
 {
 	size_t n = g->has_members ? g->nsock + g->nconn : 0, i;
 
 	for (i = 0; i < n; i++)
 		render_socket(&g->members[i], g->proto,
-			      i + 1 == n ? style.last : style.mid, out);
+			      i + 1 == n ? style.last : style.mid, lo);
 }
 
-void render_group(const struct rd_group *g, FILE *out, int members)
+void render_group(const struct rd_group *g, struct layout *lo, int members)
 {
-	char text[300], buf[64];
+	struct jbuf *b = layout_line(lo, 0);
+	char buf[64];
 
-	render_endpoint(&g->ep, g->ep.dev, g->proto, text, sizeof(text));
-	fprintf(out, "%s %s%s %s",
+	put_fmt(b, "%s %s%s %s",
 		g->listen ? paint_queue("LISTEN  ", g->qlen, g->qmax, buf,
 					sizeof(buf))
 			  : paint("OUTBOUND", buf, sizeof(buf)),
 		render_safe(g->proto),
 		strcmp(g->ep.family, "inet6") ? " " : "6",
 		g->listen ? "" : "-> ");
-	fprintf(out, "%s", text);
+	render_endpoint(&g->ep, g->ep.dev, g->proto, b);
+	layout_part(lo, LAYOUT_TAIL); /* what a narrow terminal may lose */
 	if (g->local)
-		fputs(" (local)", out);
+		jbuf_puts(b, " (local)");
 	/* no listener passed the filter: no queue to tell of */
 	if (g->has_queue && g->nsock)
-		render_queue(g->qlen, g->qmax, out);
-	render_counts(&g->counts, out);
-	render_owners(&g->procs, out);
-	fputc('\n', out);
+		render_queue(g->qlen, g->qmax, b);
+	render_counts(&g->counts, b);
+	render_owners(&g->procs, b);
+	layout_end(lo);
 	if (members)
-		render_members(g, out);
+		render_members(g, lo);
 }
 
 /* How long ago, as a person reads it: 0.6 s, 5m03s, 2h10m. */
@@ -348,39 +438,92 @@ static const char *render_ago(long long ms, char *buf, size_t size);
  * The picture's line: its host, or the file it was read from and who
  * wrote that; an ss dump has no picture of its own to tell of.
  */
-void render_header(const struct rd_header *h, FILE *out, int members)
+static void render_picture_line(const struct rd_header *h, struct jbuf *b)
 {
 	char ago[32];
 
 	render_ago(h->age_ms, ago, sizeof(ago));
 	if (h->file && !strcmp(h->format, "ss-dump")) {
-		fprintf(out, "%s: ss -D dump (TCP only) written %s (%s ago)\n",
+		put_fmt(b, "%s: ss -D dump (TCP only) written %s (%s ago)",
 			render_safe(h->file), render_safe(h->taken_at), ago);
-	} else {
-		if (h->file)
-			fprintf(out, "%s: recording of %s by %s, ",
-				render_safe(h->file), render_safe(h->host),
-				h->writer && *h->writer
-					? render_safe(h->writer)
-					: "an older sockwatchd");
-		else
-			fprintf(out, "%s: ", render_safe(h->host));
-		fprintf(out, "picture %lld taken %s (%s ago) in %.1f ms%s\n",
-			h->generation, render_safe(h->taken_at), ago,
-			(double)h->scan_us / 1000.0,
-			h->udp_available ? ""
-					 : "; UDP unavailable (no udp_diag)");
+		return;
 	}
-	if (members)
-		fprintf(out, "     %-11s %-*s %-*s %s\n", "State", ADDR_W,
-			"Local", ADDR_W, "Remote", "Recv-Q/Send-Q");
+	if (h->file)
+		put_fmt(b, "%s: recording of %s by %s, ", render_safe(h->file),
+			render_safe(h->host),
+			h->writer && *h->writer ? render_safe(h->writer)
+						: "an older sockwatchd");
+	else
+		put_fmt(b, "%s: ", render_safe(h->host));
+	put_fmt(b, "picture %lld taken %s (%s ago) in %.1f ms%s", h->generation,
+		render_safe(h->taken_at), ago, (double)h->scan_us / 1000.0,
+		h->udp_available ? "" : "; UDP unavailable (no udp_diag)");
 }
 
-void render_totals(const struct rd_end *e, FILE *out)
+void render_header(const struct rd_header *h, struct layout *lo, int members)
 {
-	fprintf(out, "%lld socket%s (%lld tcp, %lld udp) in %lld group%s\n",
+	struct jbuf *b = layout_line(lo, 0);
+
+	layout_part(lo, LAYOUT_TAIL);
+	render_picture_line(h, b);
+	layout_end(lo);
+	if (!members)
+		return;
+	/* a member line's parts: the titles count towards its columns */
+	b = layout_line(lo, 1);
+	put_fmt(b, "     %-11s ", "State");
+	layout_part(lo, LAYOUT_LOCAL);
+	jbuf_puts(b, "Local");
+	layout_part(lo, LAYOUT_REMOTE);
+	jbuf_puts(b, "Remote");
+	layout_part(lo, LAYOUT_TAIL);
+	jbuf_puts(b, " Recv-Q/Send-Q");
+	layout_end(lo);
+}
+
+void render_totals(const struct rd_end *e, struct layout *lo)
+{
+	struct jbuf *b = layout_line(lo, 0);
+
+	layout_part(lo, LAYOUT_TAIL);
+	put_fmt(b, "%lld socket%s (%lld tcp, %lld udp) in %lld group%s",
 		e->sockets, e->sockets == 1 ? "" : "s", e->tcp, e->udp,
 		e->groups, e->groups == 1 ? "" : "s");
+	layout_end(lo);
+}
+
+/* The summary record's counts of one protocol, as "  tcp: 3 listen". */
+static void render_summary_line(const struct rd_counts *c, const char *proto,
+				struct layout *lo)
+{
+	struct jbuf *b;
+	size_t i;
+
+	if (!c->n)
+		return;
+	b = layout_line(lo, 0);
+	layout_part(lo, LAYOUT_TAIL);
+	put_fmt(b, "  %s:", proto);
+	for (i = 0; i < c->n; i++)
+		put_fmt(b, "%s %lld %s", i ? "," : "", c->v[i].n,
+			render_safe(c->v[i].state));
+	layout_end(lo);
+}
+
+void render_summary(const struct rd_summary *s, struct layout *lo)
+{
+	render_text(lo, "By state:");
+	render_summary_line(&s->tcp, "tcp", lo);
+	render_summary_line(&s->udp, "udp", lo);
+}
+
+void render_text(struct layout *lo, const char *text)
+{
+	struct jbuf *b = layout_line(lo, 0);
+
+	layout_part(lo, LAYOUT_TAIL);
+	jbuf_puts(b, text);
+	layout_end(lo);
 }
 
 static void render_attribution(const struct rd_status *st, FILE *out)
@@ -468,46 +611,44 @@ static const char *render_clock(const char *at)
 	return n >= 23 && at[10] == 'T' ? at + 11 : (at ? at : "-");
 }
 
-static void render_traffic(const struct rd_event *ev, FILE *out)
+static void render_traffic(const struct rd_event *ev, struct jbuf *b)
 {
 	if (ev->has_duration) {
 		char d[32];
 
-		fprintf(out, "  lived %s",
+		put_fmt(b, "  lived %s",
 			render_duration(ev->duration_ms, d, sizeof(d)));
 	}
 	if (ev->has_tcp)
-		fprintf(out, "  sent %lld received %lld retrans %lld",
+		put_fmt(b, "  sent %lld received %lld retrans %lld",
 			ev->bytes_acked, ev->bytes_received, ev->total_retrans);
 }
 
 void render_event(const struct rd_event *ev, FILE *out)
 {
-	char l[300], g[300];
+	struct jbuf b = { 0 };
 	const char *clock = render_clock(ev->at);
 
-	fprintf(out, "%.12s ", clock);
-	put_padded(out, render_safe(ev->event), 9);
-	fprintf(out, "%s %s", render_safe(ev->proto),
-		render_endpoint(&ev->local, NULL, ev->proto, l, sizeof(l)));
+	put_fmt(&b, "%.12s ", clock);
+	put_padded(&b, render_safe(ev->event), 9);
+	put_fmt(&b, "%s ", render_safe(ev->proto));
+	render_endpoint(&ev->local, NULL, ev->proto, &b);
 	if (ev->remote.port) {
-		char r[300];
-
-		fprintf(out, " %s %s", style.utf8 ? "→" : "->",
-			render_endpoint(&ev->remote, NULL, ev->proto, r,
-					sizeof(r)));
+		put_fmt(&b, " %s ", style.utf8 ? "→" : "->");
+		render_endpoint(&ev->remote, NULL, ev->proto, &b);
 	}
-	fprintf(out, "  [%s %s]",
-		strcmp(ev->grole, "listen") == 0 ? "listen" : "to",
-		render_endpoint(&ev->gep, NULL, ev->proto, g, sizeof(g)));
-	render_procs(&ev->procs, out);
+	put_fmt(&b, "  [%s ",
+		strcmp(ev->grole, "listen") == 0 ? "listen" : "to");
+	render_endpoint(&ev->gep, NULL, ev->proto, &b);
+	jbuf_put(&b, "]", 1);
+	render_procs(&ev->procs, &b);
 	if (ev->has_queue)
-		fprintf(out, "  queue %lld/%lld", ev->qlen, ev->qmax);
+		put_fmt(&b, "  queue %lld/%lld", ev->qlen, ev->qmax);
 	if (ev->remote.port) /* a listener moves no bytes of its own */
-		render_traffic(ev, out);
+		render_traffic(ev, &b);
 	if (strcmp(ev->source, "poll") == 0 && strcmp(ev->event, "close") == 0)
-		fputs("  (from a picture)", out);
-	fputc('\n', out);
+		jbuf_puts(&b, "  (from a picture)");
+	put_line(&b, out);
 }
 
 void render_lost(const struct rd_lost *l, FILE *out)
@@ -533,39 +674,40 @@ void render_history_header(const struct rd_history *h, FILE *out)
 	fputc('\n', out);
 }
 
+/* A closed connection of the history, under its group's line. */
+static void render_closed_conn(const struct rd_event *c, FILE *out)
+{
+	struct jbuf b = { 0 };
+
+	put_fmt(&b, "  %.12s ", render_clock(c->at));
+	render_endpoint(&c->local, NULL, c->proto, &b);
+	put_fmt(&b, " %s ", style.utf8 ? "↔" : "<->");
+	render_endpoint(&c->remote, NULL, c->proto, &b);
+	render_traffic(c, &b);
+	render_procs(&c->procs, &b);
+	put_line(&b, out);
+}
+
 void render_closed_group(const struct rd_closed_group *g, FILE *out,
 			 int members)
 {
-	char ep[300];
+	struct jbuf b = { 0 };
 	size_t i;
 
-	fprintf(out, "%s %s %s  %lld closed", render_safe(g->role),
-		render_safe(g->proto),
-		render_endpoint(&g->ep, NULL, g->proto, ep, sizeof(ep)),
-		g->closed);
+	put_fmt(&b, "%s %s ", render_safe(g->role), render_safe(g->proto));
+	render_endpoint(&g->ep, NULL, g->proto, &b);
+	put_fmt(&b, "  %lld closed", g->closed);
 	if (g->bytes_acked || g->bytes_received)
-		fprintf(out, ", sent %lld received %lld", g->bytes_acked,
+		put_fmt(&b, ", sent %lld received %lld", g->bytes_acked,
 			g->bytes_received);
 	if (g->has_median && g->has_p99) {
 		char d[32], d2[32];
 
-		fprintf(out, ", lived median %s p99 %s",
+		put_fmt(&b, ", lived median %s p99 %s",
 			render_duration(g->median_ms, d, sizeof(d)),
 			render_duration(g->p99_ms, d2, sizeof(d2)));
 	}
-	fputc('\n', out);
-	for (i = 0; members && i < g->nconns; i++) {
-		const struct rd_event *c = &g->conns[i];
-		char l[300], r[300];
-
-		fprintf(out, "  %.12s %s %s %s", render_clock(c->at),
-			render_endpoint(&c->local, NULL, c->proto, l,
-					sizeof(l)),
-			style.utf8 ? "↔" : "<->",
-			render_endpoint(&c->remote, NULL, c->proto, r,
-					sizeof(r)));
-		render_traffic(c, out);
-		render_procs(&c->procs, out);
-		fputc('\n', out);
-	}
+	put_line(&b, out);
+	for (i = 0; members && i < g->nconns; i++)
+		render_closed_conn(&g->conns[i], out);
 }

@@ -1,14 +1,39 @@
 /* SPDX-License-Identifier: ISC */
 /* main.c - runs every suite; check's summary line is the last output. */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "tests.h"
 
+/*
+ * The suite leaves its controlling terminal, for itself and every
+ * process it starts: sockwatchctl cuts its table to that terminal's
+ * width, and what a test reads must not depend on where make check was
+ * typed. ^C still reaches it, which goes by process group. (A session
+ * leader would hang up its session instead: it keeps the terminal.)
+ */
+static void leave_terminal(void)
+{
+	int fd;
+
+	if (getsid(0) == getpid())
+		return;
+	fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void)ioctl(fd, TIOCNOTTY);
+	close(fd);
+}
+
 int main(void)
 {
-	SRunner *sr = srunner_create(group_suite());
+	SRunner *sr;
 	int failed;
 
+	leave_terminal();
+	sr = srunner_create(group_suite());
 	srunner_add_suite(sr, budget_suite());
 	srunner_add_suite(sr, diag_suite());
 	srunner_add_suite(sr, destroy_suite());

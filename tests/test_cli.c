@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,6 +17,7 @@
 
 #include "net.h"
 #include "tests.h"
+#include "utf8.h"
 #include "util.h"
 
 static char sock_path[100];
@@ -555,6 +557,498 @@ START_TEST(completion_names_from_the_picture)
 }
 END_TEST
 
+/*
+ * The table's width (issue 11). A scene in a namespace of its own: an
+ * IPv4 listener with a client, a dual-stack [::] listener with an IPv4
+ * client (v4-mapped members) and an IPv6 one, and a listener held by
+ * HOLDERS processes, whose owners make lines longer than 80 columns.
+ * The listeners accept nothing: their queues are painted under --color.
+ */
+#define HOLDERS 12
+
+struct scene {
+	pid_t daemon;
+	pid_t holders[HOLDERS];
+	int fds[8];
+	int nfds;
+};
+
+/*
+ * A process keeping what it inherits until it is killed, named in UTF-8
+ * (a cut must not split its characters).
+ */
+static pid_t holder(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_dies_with_parent();
+		prctl(PR_SET_NAME, "h\u00f6ld\u00e9r");
+		(void)!write(pfd[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	close(pfd[1]);
+	return pid;
+}
+
+static void scene_start(struct scene *sc)
+{
+	static const char *const clients[] = { "127.0.0.1:8101",
+					       "127.0.0.1:8102", "[::1]:8102" };
+	int held;
+	size_t i;
+
+	netns_fresh();
+	memset(sc, 0, sizeof(*sc));
+	sc->daemon = daemon_start(sock_path, NULL);
+	/* first, so that the holders hold it alone */
+	held = net_listen("127.0.0.1:8103", 16, 0, NULL);
+	for (i = 0; i < HOLDERS; i++)
+		sc->holders[i] = holder();
+	close(held);
+	sc->fds[sc->nfds++] = net_listen("127.0.0.1:8101", 16, 0, NULL);
+	sc->fds[sc->nfds++] = net_listen("[::]:8102", 16, 0, NULL);
+	for (i = 0; i < sizeof(clients) / sizeof(clients[0]); i++)
+		sc->fds[sc->nfds++] = net_connect(clients[i], NULL, 0);
+}
+
+static void scene_stop(struct scene *sc)
+{
+	int i;
+
+	for (i = 0; i < HOLDERS; i++) {
+		kill(sc->holders[i], SIGKILL);
+		waitpid(sc->holders[i], NULL, 0);
+	}
+	for (i = 0; i < sc->nfds; i++)
+		close(sc->fds[i]);
+	ck_assert_int_eq(daemon_stop(sc->daemon), 0);
+}
+
+/*
+ * The display columns of n bytes of a line of the table: a colour
+ * escape takes none, a UTF-8 sequence one (the table's glyphs and its
+ * ellipsis are all narrow, and the scene's names are ASCII).
+ */
+static size_t cols_of(const char *s, size_t n)
+{
+	size_t cols = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\033') {
+			while (i < n && s[i] != 'm')
+				i++;
+			continue;
+		}
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	}
+	return cols;
+}
+
+/* Where the kth word of line starts (0 the first), in bytes. */
+static size_t word_at(const char *line, int k)
+{
+	size_t i = strspn(line, " ");
+
+	while (k-- > 0 && line[i]) {
+		i += strcspn(line + i, " ");
+		i += strspn(line + i, " ");
+	}
+	return i;
+}
+
+/* A member's line (a branch of the tree), 2; the titles' 1; else 0. */
+static int columned(const char *line)
+{
+	if (!strncmp(line, "     State", 10))
+		return 1;
+	return 2 * (!strncmp(line, "  |-", 4) || !strncmp(line, "  `-", 4) ||
+		    !strncmp(line, "  \u251c\u2500", 8) ||
+		    !strncmp(line, "  \u2514\u2500", 8));
+}
+
+/* What a table says of its columns and its cuts. */
+struct table_seen {
+	size_t widest;		     /* the widest line, in columns */
+	size_t local, remote, queue; /* where those columns start */
+	int misaligned;		     /* lines whose columns start elsewhere */
+	size_t longest;		     /* the longest local address, in columns */
+	size_t gap;		     /* from its end to the Remote column */
+	int cut;		     /* lines that end with an ellipsis */
+	const char *holders;	     /* the held listener's group line */
+	size_t holders_len;
+};
+
+static void seen_columns(struct table_seen *t, const char *line, int first)
+{
+	size_t at[3], c[3], len;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		at[i] = word_at(line, first + i);
+		c[i] = cols_of(line, at[i]);
+	}
+	if (t->remote &&
+	    (c[0] != t->local || c[1] != t->remote || c[2] != t->queue))
+		t->misaligned++;
+	t->local = c[0];
+	t->remote = c[1];
+	t->queue = c[2];
+	len = cols_of(line + at[0], strcspn(line + at[0], " "));
+	if (first == 2 && len > t->longest) {
+		t->longest = len;
+		t->gap = c[1] - c[0] - len;
+	}
+}
+
+static void table_look(const char *out, struct table_seen *t)
+{
+	const char *line = out;
+
+	memset(t, 0, sizeof(*t));
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+		char *copy = strndup(line, n);
+
+		ck_assert_ptr_nonnull(copy);
+		if (cols_of(line, n) > t->widest)
+			t->widest = cols_of(line, n);
+		if (columned(copy))
+			seen_columns(t, copy, columned(copy));
+		if ((n >= 3 && !strncmp(line + n - 3, "...", 3)) ||
+		    (n >= 3 && !strncmp(line + n - 3, "\u2026", 3)))
+			t->cut++;
+		if (!strncmp(line, "LISTEN", 6) && strstr(copy, ":8103 ")) {
+			t->holders = line;
+			t->holders_len = n;
+		}
+		free(copy);
+		line += n + (line[n] == '\n');
+	}
+}
+
+/* Whether the held listener's group line ends with ell. */
+static int holders_cut(const struct table_seen *t, const char *ell)
+{
+	size_t n = strlen(ell);
+
+	return t->holders && t->holders_len > n &&
+	       !strncmp(t->holders + t->holders_len - n, ell, n);
+}
+
+/* Whether every holder's pid is on the held listener's group line. */
+static int holders_all_named(const struct table_seen *t, const struct scene *sc)
+{
+	char *line, pid[16];
+	int i, all = 1;
+
+	if (!t->holders)
+		return 0;
+	line = strndup(t->holders, t->holders_len);
+	ck_assert_ptr_nonnull(line);
+	for (i = 0; i < HOLDERS && all; i++) {
+		const char *p;
+		size_t n = (size_t)snprintf(pid, sizeof(pid), "%d",
+					    (int)sc->holders[i]);
+
+		all = 0;
+		for (p = strstr(line, pid); p && !all; p = strstr(p + 1, pid))
+			all = strchr("(,", p[-1]) && strchr(",)", p[n]);
+	}
+	free(line);
+	return all;
+}
+
+static char *table_with(const char *columns, const char *locale,
+			char *const args[])
+{
+	char *out, *err;
+
+	if (columns)
+		setenv("COLUMNS", columns, 1);
+	else
+		unsetenv("COLUMNS");
+	setenv("LC_ALL", locale, 1);
+	ck_assert_int_eq(ctl_run(sock_path, args, &out, &err), 0);
+	ck_assert_msg(!*err, "%s", err);
+	free(err);
+	return out;
+}
+
+/* The columns as the scene's table must have them, wherever it is shown. */
+static void columns_as_they_should_be(const struct table_seen *t,
+				      const char *out)
+{
+	ck_assert_msg(strstr(out, "[::ffff:127.0.0.1]:8102") &&
+			      strstr(out, "[::1]:8102") &&
+			      strstr(out, "127.0.0.1:8101"),
+		      "%s", out);
+	ck_assert_msg(t->remote && !t->misaligned, "%s", out);
+	/* the Remote column follows the longest local address closely */
+	ck_assert_msg(t->longest >= strlen("[::ffff:127.0.0.1]:8102") &&
+			      t->gap >= 1 && t->gap <= 3,
+		      "gap %zu: %s", t->gap, out);
+}
+
+/*
+ * COLUMNS cuts every line to its width, the ellipsis last; the addresses
+ * stay whole and where they were; group lines alone (-c) fit it too.
+ */
+START_TEST(lines_are_cut_to_the_width)
+{
+	static const char *const locales[] = { "C.UTF-8", "C" };
+	static const char *const ells[] = { "\u2026", "..." };
+	struct scene sc;
+	struct table_seen t;
+	size_t i;
+
+	scene_start(&sc);
+	for (i = 0; i < 2; i++) {
+		char *out = table_with("80", locales[i],
+				       (char *[]){ "list", "--fresh", NULL });
+
+		table_look(out, &t);
+		ck_assert_msg(t.widest <= 80, "%zu: %s", t.widest, out);
+		ck_assert_msg(t.cut >= 2 && holders_cut(&t, ells[i]), "%s",
+			      out);
+		columns_as_they_should_be(&t, out);
+		free(out);
+		out = table_with("60", locales[i],
+				 (char *[]){ "list", "-c", NULL });
+		table_look(out, &t);
+		ck_assert_msg(t.widest <= 60 && holders_cut(&t, ells[i]), "%s",
+			      out);
+		free(out);
+	}
+	scene_stop(&sc);
+}
+END_TEST
+
+/*
+ * A colour is never left on by a cut, nor an escape split: the painted
+ * queue of a listener with connections waiting is cut in its middle.
+ */
+START_TEST(a_cut_ends_the_colour)
+{
+	struct scene sc;
+	char *out;
+
+	scene_start(&sc);
+	/* LISTEN   tcp  127.0.0.1:8101  queue 1/16: cut after "queue" */
+	out = table_with("36", "C.UTF-8",
+			 (char *[]){ "list", "--fresh", "-c", "--color=always",
+				     "sport = :8101", NULL });
+	ck_assert_msg(strstr(out, "  \033[33mqueue\033[0m\u2026\n"), "%s", out);
+	free(out);
+	scene_stop(&sc);
+}
+END_TEST
+
+/* Whether a line leaves a colour on: an escape after the last reset. */
+static int colour_left_on(const char *line, size_t n)
+{
+	const char *last = NULL, *p;
+
+	for (p = line; (p = memchr(p, '\033', n - (size_t)(p - line))); p++)
+		last = p;
+	return last && strncmp(last, "\033[0m", 4) != 0;
+}
+
+/*
+ * Wherever a cut falls, in a name in UTF-8 or in a painted word, it
+ * splits no character and leaves no colour on; group lines fit.
+ */
+START_TEST(a_cut_splits_nothing)
+{
+	struct scene sc;
+	char w[16];
+	int width;
+
+	scene_start(&sc);
+	free(table_with("80", "C.UTF-8",
+			(char *[]){ "list", "--fresh", "-c", NULL }));
+	for (width = 36; width <= 110; width++) {
+		char *out, *line;
+
+		snprintf(w, sizeof(w), "%d", width);
+		out = table_with(w, "C.UTF-8",
+				 (char *[]){ "list", "--color=always", NULL });
+		ck_assert_msg(utf8_bad_at(out) < 0, "%d: %s", width, out);
+		for (line = out; *line; line += strcspn(line, "\n") + 1) {
+			size_t n = strcspn(line, "\n");
+
+			ck_assert_msg(!colour_left_on(line, n), "%d: %s", width,
+				      out);
+			ck_assert_msg(!strncmp(line, "  ", 2) ||
+					      cols_of(line, n) <= (size_t)width,
+				      "%d: %s", width, out);
+			if (!line[n])
+				break;
+		}
+		free(out);
+	}
+	scene_stop(&sc);
+}
+END_TEST
+
+/*
+ * Without COLUMNS and with no terminal at all (setsid: no controlling
+ * one; stdout a pipe), as under cron or CI, nothing is cut.
+ */
+START_TEST(no_terminal_no_cut)
+{
+	struct scene sc;
+	struct table_seen t;
+	char *out, *err;
+
+	scene_start(&sc);
+	unsetenv("COLUMNS");
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "setsid", "-w", BUILD_DIR "/sockwatchctl",
+				    "-s", sock_path, "list", "--fresh", NULL },
+			&out, &err),
+		0);
+	table_look(out, &t);
+	ck_assert_msg(!t.cut && holders_all_named(&t, &sc), "%s", out);
+	ck_assert_msg(t.widest > 80, "%s", out);
+	columns_as_they_should_be(&t, out);
+	free(out);
+	free(err);
+	scene_stop(&sc);
+}
+END_TEST
+
+/* 200 columns: the address columns as wide as their longest address. */
+START_TEST(a_wide_terminal_gets_no_wide_gaps)
+{
+	struct scene sc;
+	struct table_seen t;
+	char *out;
+
+	scene_start(&sc);
+	out = table_with("200", "C", (char *[]){ "list", "--fresh", NULL });
+	table_look(out, &t);
+	ck_assert_msg(!t.cut && holders_all_named(&t, &sc), "%s", out);
+	columns_as_they_should_be(&t, out);
+	free(out);
+	scene_stop(&sc);
+}
+END_TEST
+
+/* `list | less` from a terminal: the pipe's table fits the terminal. */
+START_TEST(a_pipe_from_a_terminal_fits_it)
+{
+	struct scene sc;
+	struct table_seen t;
+	char cmd[512], *out, *err, *r;
+
+	scene_start(&sc);
+	unsetenv("COLUMNS");
+	setenv("LC_ALL", "C", 1);
+	snprintf(cmd, sizeof(cmd),
+		 "stty cols 77 rows 50; %s/sockwatchctl -s %s list --fresh "
+		 "| cat",
+		 BUILD_DIR, sock_path);
+	/* script(1) gives it a controlling terminal of its own */
+	ck_assert_int_eq(
+		run_cmd((char *[]){ "script", "-qec", cmd, "/dev/null", NULL },
+			&out, &err),
+		0);
+	while ((r = strchr(out, '\r')))
+		memmove(r, r + 1, strlen(r));
+	table_look(out, &t);
+	ck_assert_msg(t.widest <= 77 && holders_cut(&t, "..."), "%s", out);
+	columns_as_they_should_be(&t, out);
+	free(out);
+	free(err);
+	scene_stop(&sc);
+}
+END_TEST
+
+/*
+ * What a terminal shows: the table in a tmux pane of width columns,
+ * wrapped lines joined (-J), so that a line too long is seen as one.
+ */
+static char *tmux_pane(int width, const char *pipe)
+{
+	char tsock[128], cmd[512], w[16], *out = NULL, *err = NULL, *w2;
+	uint64_t deadline = now_ms() + 20000;
+
+	snprintf(tsock, sizeof(tsock), "%s/tmux.sock", dir);
+	snprintf(w, sizeof(w), "%d", width);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/sockwatchctl -s %s list --fresh%s; "
+		 "sleep 60",
+		 BUILD_DIR, sock_path, pipe);
+	ck_assert_int_eq(run_cmd((char *[]){ "tmux", "-S", tsock, "-f",
+					     "/dev/null", "new-session", "-d",
+					     "-x", w, "-y", "60", cmd, NULL },
+				 &out, &err),
+			 0);
+	do {
+		free(out);
+		free(err);
+		usleep(100000);
+		ck_assert_int_eq(
+			run_cmd((char *[]){ "tmux", "-S", tsock, "capture-pane",
+					    "-p", "-J", NULL },
+				&out, &err),
+			0);
+	} while (!strstr(out, " groups\n") && now_ms() < deadline);
+	free(err);
+	if (run_cmd((char *[]){ "tmux", "-S", tsock, "kill-server", NULL }, &w2,
+		    NULL) >= 0)
+		free(w2);
+	unlink(tsock);
+	return out;
+}
+
+/*
+ * The same in a real terminal (tmux's), of 80 and of 200 columns, its
+ * own width taken from it, and from the controlling terminal for a pipe.
+ */
+START_TEST(tmux_panes_of_80_and_200_columns)
+{
+	static const struct {
+		int width;
+		const char *pipe;
+	} panes[] = { { 80, "" }, { 80, " | cat" }, { 200, "" } };
+	struct scene sc;
+	struct table_seen t;
+	size_t i;
+
+	scene_start(&sc);
+	unsetenv("COLUMNS");
+	unsetenv("LINES");
+	setenv("LC_ALL", "C.UTF-8", 1);
+	for (i = 0; i < sizeof(panes) / sizeof(panes[0]); i++) {
+		char *out = tmux_pane(panes[i].width, panes[i].pipe);
+
+		table_look(out, &t);
+		ck_assert_msg(strstr(out, " groups\n") &&
+				      t.widest <= (size_t)panes[i].width,
+			      "%d columns%s: %s", panes[i].width, panes[i].pipe,
+			      out);
+		if (panes[i].width == 80)
+			ck_assert_msg(holders_cut(&t, "\u2026"), "%s", out);
+		else
+			ck_assert_msg(!t.cut && holders_all_named(&t, &sc),
+				      "%s", out);
+		columns_as_they_should_be(&t, out);
+		free(out);
+	}
+	scene_stop(&sc);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -578,6 +1072,17 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, environment_names_the_socket);
 	tcase_add_test(tc, bash_completion);
 	tcase_add_test(tc, completion_names_from_the_picture);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("width");
+	tcase_add_checked_fixture(tc, cli_setup, cli_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, lines_are_cut_to_the_width);
+	tcase_add_test(tc, a_cut_ends_the_colour);
+	tcase_add_test(tc, a_cut_splits_nothing);
+	tcase_add_test(tc, no_terminal_no_cut);
+	tcase_add_test(tc, a_wide_terminal_gets_no_wide_gaps);
+	tcase_add_test(tc, a_pipe_from_a_terminal_fits_it);
+	tcase_add_test(tc, tmux_panes_of_80_and_200_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }

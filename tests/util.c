@@ -131,6 +131,9 @@ int run_cmd(char *const argv[], char **out, char **err)
 		dup2(pe[1], 2);
 		close(po[0]);
 		close(pe[0]);
+		/* a daemon it starts (tmux's server) must not hold them */
+		close(po[1]);
+		close(pe[1]);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
