@@ -192,13 +192,17 @@ static void rd_missing(const struct rd_js *r, unsigned seen, unsigned all,
 		}
 }
 
-/* The index of key in keys (n of them), or -1: a field to skip. */
+/*
+ * The index of key in keys (n of them), or -1: a field to skip. The
+ * first bytes are compared first: a table of a million members looks up
+ * twelve million keys, and strcmp() alone was a fifth of its time.
+ */
 static int rd_key(const char *key, const char *const *keys, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (!strcmp(key, keys[i]))
+		if (key[0] == keys[i][0] && !strcmp(key, keys[i]))
 			return i;
 	return -1;
 }
