@@ -476,7 +476,8 @@ static void setup_render(const struct opts *o)
 	struct render_style rs = { .resolve = o->resolve,
 				   .color = want_color(o->color),
 				   .width = out_width(),
-				   .extended = o->table.extended };
+				   .extended = o->table.extended,
+				   .elsewhere = o->from != NULL };
 
 	setlocale(LC_CTYPE, "");
 	rs.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;

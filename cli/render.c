@@ -23,7 +23,8 @@ static struct {
 	int width;		/* of the terminal, 0 for none */
 	int utf8;		/* the terminal takes UTF-8 */
 	int extended;		/* -e */
-} style = { 0, 0, "  |-", "  `-", 0, 0, 0 };
+	int elsewhere;		/* a file's sockets, maybe another host's */
+} style = { 0, 0, "  |-", "  `-", 0, 0, 0, 0 };
 
 void render_setup(const struct render_style *rs)
 {
@@ -32,6 +33,7 @@ void render_setup(const struct render_style *rs)
 	style.width = rs->width;
 	style.utf8 = rs->utf8;
 	style.extended = rs->extended;
+	style.elsewhere = rs->elsewhere;
 	if (rs->utf8) {
 		style.mid = "  \u251c\u2500";
 		style.last = "  \u2514\u2500";
@@ -350,6 +352,21 @@ static const char *render_user(uint32_t uid)
 	return seen[i].name;
 }
 
+/*
+ * Whose a socket shown without processes is: its user's name here, its
+ * uid in a file, whose host's passwd this one's may not be.
+ */
+static void render_owner_uid(struct jbuf *b, long long uid)
+{
+	if (style.elsewhere) {
+		jbuf_put(b, " uid ", 5);
+		put_num(b, uid);
+		return;
+	}
+	jbuf_put(b, " user ", 6);
+	jbuf_puts(b, render_user((uint32_t)uid));
+}
+
 /* What follows a member's addresses: queues, processes, -e's words. */
 static void render_socket_tail(const struct rd_socket *s, struct jbuf *b)
 {
@@ -362,8 +379,7 @@ static void render_socket_tail(const struct rd_socket *s, struct jbuf *b)
 	} else if (s->inode && !style.extended) {
 		jbuf_put(b, " ino ", 5);
 		put_num(b, s->inode);
-		jbuf_put(b, " user ", 6);
-		jbuf_puts(b, render_user((uint32_t)s->uid));
+		render_owner_uid(b, s->uid);
 	}
 	if (s->peer_procs.n) { /* the other end, a socket of this host */
 		jbuf_put(b, " <-", 3);

@@ -11,8 +11,10 @@
 /*
  * How the table is drawn: names for ports and addresses (-r, which may
  * ask DNS), ANSI colours, tree glyphs (UTF-8) or ASCII ones, lines cut
- * to a terminal of width columns (0: none, nothing is cut), and (-e)
- * each socket's uid, inode and cookie as ss -e prints them.
+ * to a terminal of width columns (0: none, nothing is cut), (-e) each
+ * socket's uid, inode and cookie as ss -e prints them, and whether the
+ * sockets are this host's, whose passwd names their uids (not those of
+ * a file from another host, --from).
  */
 struct render_style {
 	int resolve;
@@ -20,6 +22,7 @@ struct render_style {
 	int utf8;
 	int width;
 	int extended;
+	int elsewhere;
 };
 
 void render_setup(const struct render_style *rs);

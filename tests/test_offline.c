@@ -211,6 +211,11 @@ START_TEST(table_names_the_file)
 	char *dev =
 		from_out(SS_DUMP, (char *[]){ "-H", "-c", "dev", "if1", NULL });
 
+	char *full = from_out(SS_DUMP, NULL);
+
+	/* a file's uids are its host's: no user name of this one for them */
+	ck_assert_msg(strstr(full, "1/16 ino 3409171 uid 0\n"), "%s", full);
+	free(full);
 	/* a dump names no device: its listing's ifN is what dev takes */
 	ck_assert_str_eq(dev, "LISTEN   tcp  0.0.0.0%if1:7070  queue 0/3  "
 			      "1 listen\n");
