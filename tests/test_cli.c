@@ -573,32 +573,6 @@ struct scene {
 	int nfds;
 };
 
-/*
- * A process keeping what it inherits until it is killed, named in UTF-8
- * (a cut must not split its characters).
- */
-static pid_t holder(void)
-{
-	int pfd[2];
-	pid_t pid;
-	char c;
-
-	ck_assert_int_eq(pipe(pfd), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		child_dies_with_parent();
-		prctl(PR_SET_NAME, "h\u00f6ld\u00e9r");
-		(void)!write(pfd[1], "r", 1);
-		for (;;)
-			pause();
-	}
-	ck_assert_int_eq(read(pfd[0], &c, 1), 1);
-	close(pfd[0]);
-	close(pfd[1]);
-	return pid;
-}
-
 static void scene_start(struct scene *sc)
 {
 	static const char *const clients[] = { "127.0.0.1:8101",
@@ -612,7 +586,8 @@ static void scene_start(struct scene *sc)
 	/* first, so that the holders hold it alone */
 	held = net_listen("127.0.0.1:8103", 16, 0, NULL);
 	for (i = 0; i < HOLDERS; i++)
-		sc->holders[i] = holder();
+		/* named in UTF-8: a cut must not split its characters */
+		sc->holders[i] = listener_child(NULL, "h\u00f6ld\u00e9r", 0);
 	close(held);
 	sc->fds[sc->nfds++] = net_listen("127.0.0.1:8101", 16, 0, NULL);
 	sc->fds[sc->nfds++] = net_listen("[::]:8102", 16, 0, NULL);

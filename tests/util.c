@@ -455,7 +455,8 @@ pid_t listener_child(const char *ep, const char *comm, int as_nobody)
 			_exit(1);
 		if (comm)
 			prctl(PR_SET_NAME, comm);
-		net_listen(ep, 1, 0, NULL);
+		if (ep)
+			net_listen(ep, 1, 0, NULL);
 		(void)!write(pfd[1], "r", 1);
 		pause();
 		_exit(0);

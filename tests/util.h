@@ -76,9 +76,9 @@ long rss_kib(pid_t pid);
 void netns_fresh(void);
 
 /*
- * A child that listens on ep and waits to be killed (it dies with the
- * test), named comm and running as uid 65534 when asked; returns its pid
- * once it listens.
+ * A child that listens on ep (NULL: only keeps what it inherits) and
+ * waits to be killed (it dies with the test), named comm and running as
+ * uid 65534 when asked; returns its pid once it listens.
  */
 pid_t listener_child(const char *ep, const char *comm, int as_nobody);
 
