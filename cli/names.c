@@ -200,8 +200,7 @@ static int host_has(enum want want, const char *name)
 	DIR *dir;
 
 	if (want == W_USER)
-		return getpwnam(name) ||
-		       strspn(name, "0123456789") == strlen(name);
+		return getpwnam(name) != NULL;
 	dir = opendir("/proc");
 	if (!dir)
 		return 1; /* no way to know: no warning */
@@ -228,7 +227,7 @@ static int names_file_has(const struct picture *p, enum want want,
 					 : !strcmp(s, name)))
 			return 1;
 	}
-	return want == W_USER && strspn(name, "0123456789") == strlen(name);
+	return 0;
 }
 
 /*
@@ -249,6 +248,9 @@ static void warn_unknown(enum want want, const char *name,
 		      safe);
 		return;
 	}
+	/* a uid needs no name: a dynamic user may have none */
+	if (want == W_USER && strspn(name, "0123456789") == strlen(name))
+		return;
 	if (from ? names_file_has(from, want, name) : host_has(want, name))
 		return;
 	if (want == W_USER && !from)

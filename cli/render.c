@@ -447,8 +447,33 @@ void render_group(const struct rd_group *g, struct layout *lo, int members)
 		render_members(g, lo);
 }
 
-/* How long ago, as a person reads it: 0.6 s, 5m03s, 2h10m. */
-static const char *render_ago(long long ms, char *buf, size_t size);
+/* A duration as a person reads it: 435ms, 12.3s, 5m03s, 2h10m. */
+static const char *render_duration(long long ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%lldms", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 3600000)
+		snprintf(buf, size, "%lldm%02llds", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(buf, size, "%lldh%02lldm", ms / 3600000,
+			 ms / 60000 % 60);
+	return buf;
+}
+
+/* How long ago, as a person reads it: 0.6 s, 5m03s, 2h10m, 3d04h. */
+static const char *render_ago(long long ms, char *buf, size_t size)
+{
+	if (ms < 60000)
+		snprintf(buf, size, "%.1f s", (double)ms / 1000.0);
+	else if (ms < 86400000)
+		return render_duration(ms, buf, size);
+	else
+		snprintf(buf, size, "%lldd%02lldh", ms / 86400000,
+			 ms / 3600000 % 24);
+	return buf;
+}
 
 /*
  * The picture's line: its host, or the file it was read from and who
@@ -590,33 +615,6 @@ void render_status(const struct rd_status *st, FILE *out)
 		st->event_overruns, st->events_lost);
 	fprintf(out, "history:  %lld of %lld closed connections\n",
 		st->history_entries, st->history_capacity);
-}
-
-/* A duration as a person reads it: 435ms, 12.3s, 5m03s, 2h10m. */
-static const char *render_duration(long long ms, char *buf, size_t size)
-{
-	if (ms < 1000)
-		snprintf(buf, size, "%lldms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
-	else if (ms < 3600000)
-		snprintf(buf, size, "%lldm%02llds", ms / 60000, ms / 1000 % 60);
-	else
-		snprintf(buf, size, "%lldh%02lldm", ms / 3600000,
-			 ms / 60000 % 60);
-	return buf;
-}
-
-static const char *render_ago(long long ms, char *buf, size_t size)
-{
-	if (ms < 60000)
-		snprintf(buf, size, "%.1f s", (double)ms / 1000.0);
-	else if (ms < 86400000)
-		return render_duration(ms, buf, size);
-	else
-		snprintf(buf, size, "%lldd%02lldh", ms / 86400000,
-			 ms / 3600000 % 24);
-	return buf;
 }
 
 /* The time of day of an RFC 3339 time, as the daemon writes them (UTC). */
